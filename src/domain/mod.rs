@@ -1,0 +1,4 @@
+//! Pure rules: no I/O, no clocks read implicitly, no database.
+pub mod money;
+pub mod order;
+pub mod retry;
