@@ -1,4 +1,5 @@
 //! Pure rules: no I/O, no clocks read implicitly, no database.
+pub mod exception;
 pub mod money;
 pub mod order;
 pub mod retry;
