@@ -3,3 +3,5 @@ pub mod exception;
 pub mod money;
 pub mod order;
 pub mod retry;
+pub mod webhook_event;
+pub mod webhook_signature;
