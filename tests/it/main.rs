@@ -5,3 +5,5 @@ mod support;
 mod migrations;
 mod queue;
 mod serve;
+mod webhook_support;
+mod webhooks;
