@@ -6,4 +6,5 @@ mod migrations;
 mod queue;
 mod serve;
 mod webhook_support;
+mod webhook_corpus;
 mod webhooks;
