@@ -7,4 +7,5 @@ mod queue;
 mod serve;
 mod webhook_support;
 mod webhook_corpus;
+mod webhook_python;
 mod webhooks;
