@@ -7,5 +7,6 @@ mod queue;
 mod serve;
 mod webhook_support;
 mod webhook_corpus;
+mod webhook_crash;
 mod webhook_python;
 mod webhooks;
