@@ -61,18 +61,19 @@ pub enum Outcome {
 impl Outcome {
     /// Counts it in `jlbridge_webhooks_total{outcome, reason}`.
     pub fn record(&self) {
-        let (outcome, reason): (&'static str, &'static str) = match self {
-            Outcome::Accepted { .. } => ("accepted", ""),
-            Outcome::Duplicate => ("duplicate", ""),
-            Outcome::Unprocessable { .. } => ("unprocessable", "unknown_type"),
-            Outcome::Rejected(r) => ("rejected", r.code),
+        let outcome = match self {
+            Outcome::Accepted { event_type, .. } => {
+                metrics::counter!("jlbridge_webhooks_accepted_total", "type" => *event_type).increment(1);
+                "accepted"
+            }
+            Outcome::Duplicate => "duplicate",
+            Outcome::Unprocessable { .. } => "unprocessable",
+            Outcome::Rejected(r) => {
+                metrics::counter!("jlbridge_webhooks_total", "outcome" => "rejected", "reason" => r.code).increment(1);
+                return;
+            }
         };
-        metrics::counter!("jlbridge_webhooks_total", "outcome" => outcome, "reason" => reason)
-            .increment(1);
-        if let Outcome::Accepted { event_type, .. } = self {
-            metrics::counter!("jlbridge_webhooks_accepted_total", "type" => *event_type)
-                .increment(1);
-        }
+        metrics::counter!("jlbridge_webhooks_total", "outcome" => outcome).increment(1);
     }
 }
 
