@@ -8,5 +8,6 @@ mod serve;
 mod webhook_support;
 mod webhook_corpus;
 mod webhook_crash;
+mod webhook_inbox;
 mod webhook_python;
 mod webhooks;
