@@ -1,0 +1,1 @@
+//! Simulated marketplaces and shop for the demo and the tests.
