@@ -21,6 +21,8 @@ pub enum Fault {
     Throttle { wait: Duration },
     /// A 5xx (or any status) with a small JSON error body; the request is not served.
     Status(u16),
+    /// Any status with this JSON body (e.g. a `409` in the marketplace's own words).
+    Json(u16, serde_json::Value),
     /// Never answer (until `hang_for` passes): the client must time out.
     Hang,
     /// Drop the connection without a complete answer.
@@ -131,6 +133,10 @@ pub async fn inject(State(layer): State<FaultLayer>, req: Request, next: Next) -
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let body = serde_json::json!({"detail": format!("Injected fault: {status}")});
             ((status, axum::Json(body)).into_response(), "status")
+        }
+        Fault::Json(code, body) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            ((status, axum::Json(body)).into_response(), "json")
         }
         Fault::Hang => {
             tokio::time::sleep(layer.hang_for).await;
