@@ -40,4 +40,8 @@ pub trait Marketplace: Send + Sync {
     /// Returns, optionally filtered by return status (e.g. `RMA`), paged to the end.
     async fn list_returns(&self, status: Option<&str>) -> Result<Vec<MarketplaceReturn>>;
     async fn acknowledge_return(&self, id: &MarketplaceOrderId, lines: &[ReturnLine]) -> Result<()>;
+    /// Rate-limit figures for the control plane, when the adapter has a call budget.
+    async fn rate_usage(&self) -> Option<rate_limit::RateUsage> {
+        None
+    }
 }

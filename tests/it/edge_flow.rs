@@ -118,6 +118,10 @@ pub async fn full_scenario(r: &Rig, between: impl std::future::Future<Output = (
 async fn edge_order_life_follows_the_documented_rules() {
     let r = default_rig().await;
     full_scenario(&r, async {}).await;
+    let port: std::sync::Arc<dyn Marketplace> = r.edge.clone();
+    let usage = port.rate_usage().await.expect("the Edge adapter has a budget");
+    assert_eq!(usage.limit, 250);
+    assert!(usage.calls_in_window as usize >= r.sandbox.calls().len() - 1);
     // nothing the client sent was refused for a missing slash or an unknown path
     assert!(r.sandbox.calls().iter().all(|c| c.status != 405), "a call was refused as 405");
 }

@@ -78,7 +78,7 @@ async fn edge_acknowledgement_overtakes_5000_queued_stock_updates() {
     let o = r.edge.get_order(&MarketplaceOrderId(order.to_string())).await.unwrap();
     r.edge.acknowledge(&o.id, &ack_lines(&o)).await.unwrap();
     let took = asked.elapsed();
-    let usage = r.edge.rate_usage().await;
+    let usage = r.edge.rate_usage().await.unwrap();
     stock.abort_all();
 
     assert_eq!(r.sandbox.order_status(order).as_deref(), Some("ORDER_ACK"));
