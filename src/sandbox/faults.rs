@@ -4,6 +4,15 @@
 //!
 //! Generic on purpose: the Edge and Magento sandboxes both use it; the `429` body is built by a
 //! function the sandbox supplies (the Edge has its own documented throttle body).
+//!
+//! ```ignore
+//! let plan = FaultPlan::default();               // keep a clone: tests change it at run time
+//! let faults = FaultLayer::new(plan.clone(), Arc::new(|wait| my_429_answer(wait)));
+//! let app = Router::new() /* routes */
+//!     .layer(from_fn_with_state(faults, faults::inject))
+//!     .layer(from_fn_with_state(log.clone(), call_log::record)); // outermost: sees faults too
+//! plan.add(FaultRule::new("/rest/", Fault::Status(503)).probability(0.2));
+//! ```
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
