@@ -22,3 +22,17 @@ spl_autoload_register(static function (string $class): void {
         }
     }
 });
+
+// ext-curl is required by Magento but not by these tests: define the few constants
+// CurlHttpClient uses when the extension is absent (values from curl.h).
+foreach ([
+    'CURLOPT_FOLLOWLOCATION' => 52,
+    'CURLOPT_CONNECTTIMEOUT' => 78,
+    'CURLOPT_PROTOCOLS' => 181,
+    'CURLPROTO_HTTP' => 1,
+    'CURLPROTO_HTTPS' => 2,
+] as $name => $value) {
+    if (!defined($name)) {
+        define($name, $value);
+    }
+}

@@ -29,17 +29,28 @@ class Delivery
     public const MAX_CONSECUTIVE_RETRIES = 3;
     public const USER_AGENT = 'jlbridge-magento2/1.0';
 
+    private readonly Signer $signer;
+    private readonly PayloadBuilder $payloads;
+    private readonly StateMachine $stateMachine;
+    private readonly StockCoalescer $coalescer;
+
     public function __construct(
         private readonly OutboxStorageInterface $storage,
         private readonly HttpClientInterface $http,
         private readonly SettingsInterface $settings,
         private readonly SalableQtyResolverInterface $salableQty,
         private readonly ClockInterface $clock,
-        private readonly Signer $signer = new Signer(),
-        private readonly PayloadBuilder $payloads = new PayloadBuilder(),
-        private readonly StateMachine $stateMachine = new StateMachine(),
-        private readonly StockCoalescer $coalescer = new StockCoalescer()
+        ?Signer $signer = null,
+        ?PayloadBuilder $payloads = null,
+        ?StateMachine $stateMachine = null,
+        ?StockCoalescer $coalescer = null
     ) {
+        // Optional collaborators default to plain instances (no `new` in initializers, which
+        // Magento's compiled DI cannot represent).
+        $this->signer = $signer ?? new Signer();
+        $this->payloads = $payloads ?? new PayloadBuilder();
+        $this->stateMachine = $stateMachine ?? new StateMachine();
+        $this->coalescer = $coalescer ?? new StockCoalescer();
     }
 
     public function run(?int $limit = null, float $timeBudgetSeconds = 50.0): DeliveryReport

@@ -14,12 +14,15 @@ use Jlbridge\Connector\Model\Webhook\PayloadBuilder;
 
 class OutboxWriter
 {
+    private readonly PayloadBuilder $payloads;
+
     public function __construct(
         private readonly OutboxStorageInterface $storage,
         private readonly SettingsInterface $settings,
         private readonly ClockInterface $clock,
-        private readonly PayloadBuilder $payloads = new PayloadBuilder()
+        ?PayloadBuilder $payloads = null
     ) {
+        $this->payloads = $payloads ?? new PayloadBuilder();
     }
 
     private function accepts(string $eventType): bool
