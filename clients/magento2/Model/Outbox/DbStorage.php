@@ -55,6 +55,7 @@ class DbStorage implements OutboxStorageInterface
             'body' => $row->body,
             'state' => $row->state,
             'attempts' => $row->attempts,
+            'captures' => $row->captures,
             'next_attempt_at' => self::time($row->nextAttemptAt),
             'last_error' => $row->lastError,
             'last_status' => $row->lastStatus,
@@ -78,6 +79,7 @@ class DbStorage implements OutboxStorageInterface
         $row->body = $data['body'] === null ? null : (string) $data['body'];
         $row->state = (string) $data['state'];
         $row->attempts = (int) $data['attempts'];
+        $row->captures = (int) $data['captures'];
         $row->nextAttemptAt = (int) self::unix($data['next_attempt_at']);
         $row->lastError = $data['last_error'] === null ? null : (string) $data['last_error'];
         $row->lastStatus = $data['last_status'] === null ? null : (int) $data['last_status'];
@@ -142,6 +144,34 @@ class DbStorage implements OutboxStorageInterface
             }
         }
         return $out;
+    }
+
+    public function touchUnattempted(int $id, ?array $payload, string $observedAt, int $now): bool
+    {
+        $set = [
+            'captures' => new \Magento\Framework\DB\Sql\Expression('captures + 1'),
+            'observed_at' => $observedAt,
+            'updated_at' => self::time($now),
+        ];
+        if ($payload !== null) {
+            $set['payload'] = json_encode((object) $payload, self::JSON_FLAGS);
+        }
+        // A current read under InnoDB: blocks on, then sees, a delivery run's committed claim.
+        return $this->db()->update($this->table(), $set, [
+            'entity_id = ?' => $id,
+            'state = ?' => StateMachine::STATE_PENDING,
+            'attempts = ?' => 0,
+            'body IS NULL',
+        ]) === 1;
+    }
+
+    public function claimForFirstAttempt(int $id): bool
+    {
+        return $this->db()->update(
+            $this->table(),
+            ['body' => ''],
+            ['entity_id = ?' => $id, 'body IS NULL']
+        ) === 1;
     }
 
     public function listPendingKeys(array $eventTypes): array

@@ -109,7 +109,15 @@ class Delivery
 
     private function deliver(OutboxRow $row, string $url, string $secret, DeliveryReport $report): string
     {
-        if ($row->body === null) {
+        if ($row->body === null || $row->body === '') {
+            // Claim first (committed), then re-read: the payload is final from here on.
+            $this->storage->claimForFirstAttempt((int) $row->id);
+            $row = $this->storage->get((int) $row->id) ?? $row;
+            if ($row->state !== StateMachine::STATE_PENDING) {
+                return StateMachine::OUTCOME_SENT; // nothing to do: changed meanwhile
+            }
+        }
+        if ($row->body === null || $row->body === '') {
             try {
                 $row->body = $this->buildBody($row);
             } catch (\Throwable $e) {

@@ -55,6 +55,31 @@ final class InMemoryStorage implements OutboxStorageInterface
         return $out;
     }
 
+    public function touchUnattempted(int $id, ?array $payload, string $observedAt, int $now): bool
+    {
+        $row = $this->rows[$id] ?? null;
+        if ($row === null || $row->state !== StateMachine::STATE_PENDING || $row->attempts !== 0 || $row->body !== null) {
+            return false;
+        }
+        if ($payload !== null) {
+            $row->payload = $payload;
+        }
+        $row->observedAt = $observedAt;
+        $row->captures++;
+        $row->updatedAt = $now;
+        return true;
+    }
+
+    public function claimForFirstAttempt(int $id): bool
+    {
+        $row = $this->rows[$id] ?? null;
+        if ($row === null || $row->body !== null) {
+            return false;
+        }
+        $row->body = '';
+        return true;
+    }
+
     public function listPendingKeys(array $eventTypes): array
     {
         $out = [];

@@ -14,8 +14,13 @@ final class OutboxRow
     public ?string $dedupeKey = null;
     /** @var array<string, mixed> the `data` object (for stock: {"sku": …}; the quantity is read at first send) */
     public array $payload = [];
-    /** The exact body sent at the first attempt; resent unchanged on every retry. */
+    /**
+     * The exact body sent at the first attempt; resent unchanged on every retry.
+     * null = not yet claimed by a delivery run; '' = claimed, body being built.
+     */
     public ?string $body = null;
+    /** Observations folded into this row before it was first sent. */
+    public int $captures = 1;
     public string $state = StateMachine::STATE_PENDING;
     public int $attempts = 0;
     /** Unix seconds */

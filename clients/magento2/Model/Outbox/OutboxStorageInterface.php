@@ -31,6 +31,23 @@ interface OutboxStorageInterface
     public function findUnattemptedPending(string $eventType, array $dedupeKeys): array;
 
     /**
+     * Fold a new observation into a pending, never-attempted row, atomically: only when the
+     * row still has no body (no delivery has claimed it). Increments its `captures` counter;
+     * replaces the payload when one is given. Returns false when the row was claimed
+     * meanwhile: the caller must insert a new row instead.
+     *
+     * @param array<string, mixed>|null $payload
+     */
+    public function touchUnattempted(int $id, ?array $payload, string $observedAt, int $now): bool;
+
+    /**
+     * Claim a row for its first attempt (body NULL -> ''), atomically and committed before the
+     * body is built, so any capture that folded into the row has committed by then and every
+     * later capture inserts a new row. Returns false when the row was not unclaimed.
+     */
+    public function claimForFirstAttempt(int $id): bool;
+
+    /**
      * Every pending row of the given types (id, event_type, dedupe_key only).
      *
      * @param string[] $eventTypes

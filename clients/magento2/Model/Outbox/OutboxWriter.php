@@ -54,16 +54,18 @@ class OutboxWriter
         $keys = array_map('strval', array_keys($unique));
         $existing = $this->storage->findUnattemptedPending(PayloadBuilder::TYPE_STOCK_CHANGED, $keys);
         $now = $this->clock->now();
+        $observedAt = PayloadBuilder::formatTimestamp($now);
         $inserted = 0;
         foreach ($keys as $sku) {
-            if (isset($existing[$sku])) {
+            if (isset($existing[$sku])
+                && $this->storage->touchUnattempted((int) $existing[$sku]->id, null, $observedAt, $now->getTimestamp())) {
                 continue;
             }
             $this->storage->insert(OutboxRow::create(
                 PayloadBuilder::TYPE_STOCK_CHANGED,
                 $sku,
                 ['sku' => $sku],
-                PayloadBuilder::formatTimestamp($now),
+                $observedAt,
                 OutboxRow::newWebhookId(),
                 $now->getTimestamp()
             ));
@@ -81,11 +83,12 @@ class OutboxWriter
         $now = $this->clock->now();
         $data = $this->payloads->priceChangedData([['sku' => $sku, 'price' => $price]]);
         $existing = $this->storage->findUnattemptedPending(PayloadBuilder::TYPE_PRICE_CHANGED, [$sku])[$sku] ?? null;
-        if ($existing !== null) {
-            $existing->payload = $data;
-            $existing->observedAt = PayloadBuilder::formatTimestamp($now);
-            $existing->updatedAt = $now->getTimestamp();
-            $this->storage->update($existing);
+        if ($existing !== null && $this->storage->touchUnattempted(
+            (int) $existing->id,
+            $data,
+            PayloadBuilder::formatTimestamp($now),
+            $now->getTimestamp()
+        )) {
             return true;
         }
         $this->storage->insert(OutboxRow::create(
@@ -120,12 +123,11 @@ class OutboxWriter
                 if ($latest->payload == $data) {
                     return 'skipped';
                 }
-                $latest->payload = $data;
-                $latest->updatedAt = $now->getTimestamp();
-                $this->storage->update($latest);
-                return 'updated';
-            }
-            if (!self::hasNewTracks($latest->payload['tracks'] ?? [], $data['tracks'] ?? [])) {
+                if ($this->storage->touchUnattempted((int) $latest->id, $data, $latest->observedAt, $now->getTimestamp())) {
+                    return 'updated';
+                }
+                // claimed by a delivery run meanwhile: fall through to a new event
+            } elseif (!self::hasNewTracks($latest->payload['tracks'] ?? [], $data['tracks'] ?? [])) {
                 return 'skipped';
             }
         }

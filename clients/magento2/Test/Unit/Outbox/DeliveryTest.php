@@ -234,6 +234,26 @@ final class DeliveryTest extends TestCase
         self::assertSame(StateMachine::STATE_SENT, $this->storage->get((int) $row->id)->state);
     }
 
+    public function testRowClaimedByACrashedRunIsRebuiltAndSent(): void
+    {
+        $row = $this->addRow('stock.changed', 'MUG', ['sku' => 'MUG']);
+        $this->storage->claimForFirstAttempt((int) $row->id); // body '' left by a crash
+        $http = new StubHttpClient();
+        $this->delivery($http)->run();
+        self::assertStringContainsString('"salable_qty":3', $http->requests[0]['body']);
+        self::assertSame(StateMachine::STATE_SENT, $this->storage->get((int) $row->id)->state);
+    }
+
+    public function testFirstAttemptClaimsTheRowBeforeBuilding(): void
+    {
+        $row = $this->addRow('stock.changed', 'MUG', ['sku' => 'MUG']);
+        $http = new StubHttpClient([new HttpResponse(503)]);
+        $this->delivery($http)->run();
+        $stored = $this->storage->get((int) $row->id);
+        self::assertSame($http->requests[0]['body'], $stored->body);
+        self::assertFalse($this->storage->claimForFirstAttempt((int) $row->id));
+    }
+
     public function testStockWithoutKnownQtyOmitsSalableQty(): void
     {
         $this->qty->qty['CONFIG'] = new \RuntimeException('Can\'t check requested quantity');

@@ -47,6 +47,36 @@ final class OutboxWriterTest extends TestCase
         self::assertNotSame($row->webhookId, $this->storage->get(2)->webhookId);
     }
 
+    public function testStockCapturesAreCountedOnTheUnsentRow(): void
+    {
+        $this->writer->stockChanged(['A']);
+        $this->clock->advance(3);
+        $this->writer->stockChanged(['A']);
+        $this->writer->stockChanged(['A']);
+        $row = $this->storage->get(1);
+        self::assertSame(3, $row->captures);
+        self::assertSame('2023-11-14T22:13:23.000000Z', $row->observedAt);
+        self::assertCount(1, $this->storage->listRows(null, null, 10));
+    }
+
+    public function testStockChangeAfterADeliveryClaimedTheRowGetsANewRow(): void
+    {
+        // The race: a delivery run claimed the row (and will read the quantity now);
+        // a change committed after that read must not be folded into it.
+        $this->writer->stockChanged(['A']);
+        self::assertTrue($this->storage->claimForFirstAttempt(1));
+        self::assertSame(1, $this->writer->stockChanged(['A']));
+        self::assertCount(2, $this->storage->listRows('pending', 'stock.changed', 10));
+    }
+
+    public function testShipmentUpdateAfterClaimBecomesANewEvent(): void
+    {
+        $this->writer->shipmentCreated($this->shipment([]));
+        $this->storage->claimForFirstAttempt(1);
+        $track = ['carrier_code' => 'custom', 'title' => 'Royal Mail', 'track_number' => 'JD1'];
+        self::assertSame('inserted', $this->writer->shipmentCreated($this->shipment([$track])));
+    }
+
     public function testStockAfterAnAttemptGetsANewRow(): void
     {
         $this->writer->stockChanged(['A']);
