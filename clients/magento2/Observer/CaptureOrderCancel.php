@@ -11,8 +11,10 @@ use Magento\Framework\Event\ObserverInterface;
 use Magento\Sales\Model\Order;
 
 /**
- * order_cancel_after (dispatched by Order::cancel(), from Admin, REST /V1/orders/{id}/cancel
- * or code): enqueue order.canceled for a John Lewis order, once per order.
+ * sales_order_save_after, when a John Lewis order's state has just become "canceled"
+ * (Admin cancel, POST /V1/orders/{id}/cancel, code). Observed on the save rather than on
+ * order_cancel_after because Order::cancel() runs before, and outside, the transaction that
+ * saves the order: the event must commit or roll back with the cancellation. Once per order.
  */
 class CaptureOrderCancel implements ObserverInterface
 {
@@ -26,7 +28,9 @@ class CaptureOrderCancel implements ObserverInterface
     public function execute(Observer $observer): void
     {
         $order = $observer->getEvent()->getData('order');
-        if (!$order instanceof Order || !$order->getId() || !$order->isCanceled()
+        if (!$order instanceof Order || !$order->getId()
+            || $order->getState() !== Order::STATE_CANCELED
+            || $order->getOrigData('state') === Order::STATE_CANCELED
             || !$this->orderFacts->isJohnLewisOrder($order)) {
             return;
         }
