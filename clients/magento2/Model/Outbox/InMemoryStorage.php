@@ -4,7 +4,7 @@ declare(strict_types=1);
 namespace Jlbridge\Connector\Model\Outbox;
 
 /**
- * OutboxStorageInterface kept in memory: used by the unit tests and by dry runs.
+ * OutboxStorageInterface kept in memory, for the unit tests (same semantics as DbStorage).
  */
 final class InMemoryStorage implements OutboxStorageInterface
 {
