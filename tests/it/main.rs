@@ -3,5 +3,6 @@
 mod support;
 
 mod migrations;
+mod php_module;
 mod queue;
 mod serve;
