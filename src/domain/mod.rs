@@ -2,3 +2,7 @@
 pub mod money;
 pub mod order;
 pub mod retry;
+pub mod address;
+pub mod country;
+pub mod magento_order;
+pub mod webhook_signature;
