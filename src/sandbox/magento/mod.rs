@@ -34,8 +34,10 @@ pub struct SandboxOAuth {
 
 #[derive(Debug, Default)]
 pub(crate) struct LocalFaults {
-    pub delay: Option<Duration>,
-    pub fail_next: VecDeque<(u16, String)>,
+    /// Delay answers to requests of this method (`None`: every method).
+    pub delay: Option<(Option<String>, Duration)>,
+    /// (status, raw body, Retry-After seconds)
+    pub fail_next: VecDeque<(u16, String, Option<u64>)>,
 }
 
 /// State shared by the handlers and the handle.
@@ -45,7 +47,7 @@ pub(crate) struct Shared {
     pub faults: Mutex<LocalFaults>,
     pub token: String,
     pub oauth: Option<SandboxOAuth>,
-    events: mpsc::UnboundedSender<Event>,
+    events: mpsc::UnboundedSender<(Event, WebhookTarget)>,
     webhook_target: Arc<Mutex<Option<WebhookTarget>>>,
     webhooks_sent: Arc<Mutex<Vec<SentWebhook>>>,
 }
@@ -55,8 +57,12 @@ impl Shared {
     pub fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         let mut s = self.state.lock().expect("sandbox state lock");
         let out = f(&mut s);
+        let target = self.webhook_target.lock().expect("lock").clone();
         for e in s.events.drain(..) {
-            let _ = self.events.send(e);
+            // Events before a target is configured are not sent (as a module not yet set up).
+            if let Some(t) = &target {
+                let _ = self.events.send((e, t.clone()));
+            }
         }
         out
     }
@@ -84,7 +90,7 @@ impl MagentoSandbox {
     pub async fn start_with(token: &str, oauth: Option<SandboxOAuth>) -> std::io::Result<Self> {
         let webhook_target = Arc::new(Mutex::new(None));
         let webhooks_sent = Arc::new(Mutex::new(Vec::new()));
-        let events = webhooks::spawn_sender(webhook_target.clone(), webhooks_sent.clone());
+        let events = webhooks::spawn_sender(webhooks_sent.clone());
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             calls: Mutex::new(Vec::new()),
@@ -219,15 +225,20 @@ impl MagentoSandbox {
         self.shared.webhooks_sent.lock().expect("lock").clone()
     }
 
-    /// Delays every answer (after the request is handled): a client timeout then leaves
-    /// the change made. `None` turns it off.
-    pub fn set_response_delay(&self, delay: Option<Duration>) {
-        self.shared.faults.lock().expect("lock").delay = delay;
+    /// Delays the answers to `method` requests (every method when `None`) after handling
+    /// them: a client that times out has still changed the store.
+    pub fn delay_responses(&self, method: Option<&str>, delay: Duration) {
+        self.shared.faults.lock().expect("lock").delay = Some((method.map(str::to_owned), delay));
     }
 
-    /// The next request gets this status and raw body instead of being handled.
-    pub fn fail_next(&self, status: u16, body: &str) {
-        self.shared.faults.lock().expect("lock").fail_next.push_back((status, body.to_owned()));
+    pub fn clear_delay(&self) {
+        self.shared.faults.lock().expect("lock").delay = None;
+    }
+
+    /// The next request gets this status and raw body (and `Retry-After`, when given)
+    /// instead of being handled.
+    pub fn fail_next(&self, status: u16, body: &str, retry_after_secs: Option<u64>) {
+        self.shared.faults.lock().expect("lock").fail_next.push_back((status, body.to_owned(), retry_after_secs));
     }
 }
 

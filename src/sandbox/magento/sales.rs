@@ -119,7 +119,12 @@ impl State {
             "is_customer_notified": history.get("is_customer_notified").cloned().unwrap_or(json!(0)),
             "is_visible_on_front": history.get("is_visible_on_front").cloned().unwrap_or(json!(0)),
             "entity_name": history.get("entity_name").cloned().unwrap_or(json!("order")), "created_at": now()});
-        order["status_histories"].as_array_mut().map(|h| h.push(entry));
+        if !order["status_histories"].is_array() {
+            order["status_histories"] = json!([]);
+        }
+        if let Some(h) = order["status_histories"].as_array_mut() {
+            h.push(entry);
+        }
         Ok(true)
     }
 

@@ -38,15 +38,12 @@ pub fn body_of(event: &Event) -> Value {
 }
 
 /// Starts the sender; events go out in the order they happened.
-pub fn spawn_sender(
-    target: Arc<Mutex<Option<WebhookTarget>>>,
-    sent: Arc<Mutex<Vec<SentWebhook>>>,
-) -> mpsc::UnboundedSender<Event> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
+/// Events carry the target configured when they happened.
+pub fn spawn_sender(sent: Arc<Mutex<Vec<SentWebhook>>>) -> mpsc::UnboundedSender<(Event, WebhookTarget)> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<(Event, WebhookTarget)>();
     tokio::spawn(async move {
         let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("http client");
-        while let Some(event) = rx.recv().await {
-            let Some(t) = target.lock().expect("lock").clone() else { continue };
+        while let Some((event, t)) = rx.recv().await {
             let body = body_of(&event);
             let raw = serde_json::to_vec(&body).expect("json");
             let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
