@@ -95,7 +95,7 @@ async fn the_created_order_carries_the_marketplace_data() {
     assert_eq!(stored["items"][0]["row_total_incl_tax"], serde_json::json!(49.98));
     assert_eq!(stored["items"][0]["tax_amount"], serde_json::json!(8.33));
     assert_eq!(stored["shipping_amount"], 0);
-    assert_eq!(stored["payment"]["method"], "johnlewis");
+    assert_eq!(stored["payment"]["method"], "jlbridge_marketplace");
     assert!(stored["shipping_description"].as_str().unwrap().contains("John Lewis"));
     assert_eq!(stored["extension_attributes"]["shipping_assignments"][0]["shipping"]["address"]["postcode"], "RG1 1AA");
     assert!(!stored.to_string().contains(EDGE_ID), "The Edge's numeric id stays out of Magento");

@@ -57,4 +57,12 @@ async fn stock_and_shipment_events_arrive_signed() {
         got.lock().unwrap().iter().map(|r| r.headers["webhook-id"].to_str().unwrap().to_owned()).collect();
     assert_eq!(ids.len(), got.lock().unwrap().len());
     assert!(sb.webhooks_sent().iter().all(|w| w.status == Some(202)));
+
+    // Cancelling what is left sends order.canceled with the John Lewis reference.
+    assert!(client.cancel_order(order.entity_id).await.unwrap());
+    assert!(eventually(|| got.lock().unwrap().iter().any(|r| r.body.windows(14).any(|w| w == b"order.canceled"))).await);
+    let all: Vec<Value> = got.lock().unwrap().iter().map(verified_body).collect();
+    let cancel = all.iter().find(|b| b["type"] == "order.canceled").unwrap();
+    assert_eq!(cancel["data"]["marketplace_order_reference"], "Y400000001");
+    assert_eq!(cancel["data"]["order_increment_id"], "JL-Y400000001");
 }

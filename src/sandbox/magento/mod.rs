@@ -164,6 +164,13 @@ impl MagentoSandbox {
         self.shared.with(|s| s.salable(sku, stock_id).ok())
     }
 
+    /// Acts as if the jlbridge Magento module were installed: orders created through
+    /// `POST /V1/orders` with payment `jlbridge_marketplace` then reserve stock. Off by
+    /// default (plain Magento: no reservation on that route).
+    pub fn set_connector_module(&self, installed: bool) {
+        self.shared.with(|s| s.connector_module = installed);
+    }
+
     pub fn reservations(&self) -> Vec<Reservation> {
         self.shared.with(|s| s.reservations.clone())
     }

@@ -1,4 +1,5 @@
-//! Outbound webhooks of the simulated store: `stock.changed` and `shipment.created`, signed
+//! Outbound webhooks of the simulated store: `stock.changed`, `shipment.created` and
+//! `order.canceled`, signed
 //! per Standard Webhooks (DESIGN §3.1) and sent in order by one task, with a few retries.
 use super::state::Event;
 use crate::domain::webhook_signature::sign;
@@ -33,6 +34,7 @@ pub fn body_of(event: &Event) -> Value {
             json!({"items": items.iter().map(|(sku, q)| json!({"sku": sku, "salable_qty": num(*q)})).collect::<Vec<_>>()}),
         ),
         Event::ShipmentCreated(data) => ("shipment.created", data.clone()),
+        Event::OrderCanceled(data) => ("order.canceled", data.clone()),
     };
     json!({"type": kind, "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true), "data": data})
 }
