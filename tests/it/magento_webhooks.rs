@@ -66,3 +66,22 @@ async fn stock_and_shipment_events_arrive_signed() {
     assert_eq!(cancel["data"]["marketplace_order_reference"], "Y400000001");
     assert_eq!(cancel["data"]["order_increment_id"], "JL-Y400000001");
 }
+
+#[tokio::test]
+async fn webhook_faults_duplicate_and_swap_but_timestamps_keep_observation_order() {
+    let (sb, _) = seeded().await;
+    let (url, got) = webhook_receiver().await;
+    sb.set_webhook_target(&url, &format!("whsec_{}", STANDARD.encode(SECRET_KEY)));
+    sb.set_webhook_faults(jlbridge::sandbox::magento::WebhookFaults { duplicate: true, swap_pairs: true });
+    sb.set_source_qty("SHIRT-M", "default", dec("3"));
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    sb.set_source_qty("SHIRT-M", "default", dec("1"));
+    assert!(eventually(|| got.lock().unwrap().len() == 4).await, "two events, each sent twice");
+    let received = got.lock().unwrap().clone();
+    let bodies: Vec<Value> = received.iter().map(verified_body).collect();
+    let qty: Vec<i64> = bodies.iter().map(|b| b["data"]["items"][0]["salable_qty"].as_i64().unwrap()).collect();
+    assert_eq!(qty, [1, 1, 3, 3], "the newer observation arrives first, each twice");
+    assert_eq!(received[0].headers["webhook-id"], received[1].headers["webhook-id"], "a duplicate keeps its id");
+    let ts = |b: &Value| chrono::DateTime::parse_from_rfc3339(b["timestamp"].as_str().unwrap()).unwrap();
+    assert!(ts(&bodies[0]) > ts(&bodies[2]), "timestamps say which observation is newer");
+}

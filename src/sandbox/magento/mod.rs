@@ -10,7 +10,7 @@ pub mod webhooks;
 
 pub use middleware::CallRecord;
 pub use state::{Event, Reservation};
-pub use webhooks::{SentWebhook, WebhookTarget};
+pub use webhooks::{SentWebhook, WebhookFaults, WebhookTarget};
 
 use crate::magento::MagentoConfig;
 use axum::Router;
@@ -47,7 +47,8 @@ pub(crate) struct Shared {
     pub faults: Mutex<LocalFaults>,
     pub token: String,
     pub oauth: Option<SandboxOAuth>,
-    events: mpsc::UnboundedSender<(Event, WebhookTarget)>,
+    events: mpsc::UnboundedSender<webhooks::Outgoing>,
+    webhook_faults: Arc<Mutex<WebhookFaults>>,
     webhook_target: Arc<Mutex<Option<WebhookTarget>>>,
     webhooks_sent: Arc<Mutex<Vec<SentWebhook>>>,
 }
@@ -58,10 +59,11 @@ impl Shared {
         let mut s = self.state.lock().expect("sandbox state lock");
         let out = f(&mut s);
         let target = self.webhook_target.lock().expect("lock").clone();
-        for e in s.events.drain(..) {
+        let observed_at = chrono::Utc::now();
+        for event in s.events.drain(..) {
             // Events before a target is configured are not sent (as a module not yet set up).
             if let Some(t) = &target {
-                let _ = self.events.send((e, t.clone()));
+                let _ = self.events.send(webhooks::Outgoing { event, target: t.clone(), observed_at });
             }
         }
         out
@@ -90,7 +92,8 @@ impl MagentoSandbox {
     pub async fn start_with(token: &str, oauth: Option<SandboxOAuth>) -> std::io::Result<Self> {
         let webhook_target = Arc::new(Mutex::new(None));
         let webhooks_sent = Arc::new(Mutex::new(Vec::new()));
-        let events = webhooks::spawn_sender(webhooks_sent.clone());
+        let webhook_faults = Arc::new(Mutex::new(WebhookFaults::default()));
+        let events = webhooks::spawn_sender(webhooks_sent.clone(), webhook_faults.clone());
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             calls: Mutex::new(Vec::new()),
@@ -98,6 +101,7 @@ impl MagentoSandbox {
             token: token.to_owned(),
             oauth,
             events,
+            webhook_faults,
             webhook_target,
             webhooks_sent,
         });
@@ -226,6 +230,11 @@ impl MagentoSandbox {
     /// Sends signed webhooks for stock and shipment events to `url` from now on.
     pub fn set_webhook_target(&self, url: &str, secret: &str) {
         *self.shared.webhook_target.lock().expect("lock") = Some(WebhookTarget { url: url.into(), secret: secret.into() });
+    }
+
+    /// Duplicates and/or swaps outgoing webhooks from now on.
+    pub fn set_webhook_faults(&self, faults: WebhookFaults) {
+        *self.shared.webhook_faults.lock().expect("lock") = faults;
     }
 
     pub fn webhooks_sent(&self) -> Vec<SentWebhook> {
