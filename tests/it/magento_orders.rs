@@ -31,12 +31,12 @@ async fn concurrent_creates_leave_one_order() {
 async fn a_timed_out_create_that_succeeded_is_found_not_repeated() {
     let (sb, _) = seeded().await;
     let mut cfg = sb.client_config();
-    cfg.timeout = Duration::from_millis(300);
+    cfg.timeout = Duration::from_millis(1000);
     let client = MagentoClient::new(cfg).unwrap();
     let d = draft("Y100000002");
 
     // 1. The create reaches Magento, but its answer comes too late.
-    sb.delay_responses(Some("POST"), Duration::from_millis(900));
+    sb.delay_responses(Some("POST"), Duration::from_millis(2500));
     let err = client.create_order(&d).await.unwrap_err();
     assert!(matches!(err, MagentoError::Timeout { .. }), "{err:?}");
     assert!(err.outcome_unknown());
@@ -58,9 +58,9 @@ async fn a_timed_out_create_that_succeeded_is_found_not_repeated() {
 async fn create_once_whose_own_post_times_out_finds_its_order() {
     let (sb, _) = seeded().await;
     let mut cfg = sb.client_config();
-    cfg.timeout = Duration::from_millis(300);
+    cfg.timeout = Duration::from_millis(1000);
     let client = MagentoClient::new(cfg).unwrap();
-    sb.delay_responses(Some("POST"), Duration::from_millis(900));
+    sb.delay_responses(Some("POST"), Duration::from_millis(2500));
     let outcome = client.create_order_once(&draft("Y100000003")).await.unwrap();
     assert!(matches!(outcome, CreateOutcome::AlreadyExisted(ref o) if o.increment_id.as_deref() == Some("JL-Y100000003")));
     assert_eq!(sb.orders().len(), 1);

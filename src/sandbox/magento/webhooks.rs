@@ -99,7 +99,7 @@ pub fn spawn_sender(sent: Arc<Mutex<Vec<SentWebhook>>>, faults: Arc<Mutex<Webhoo
         loop {
             // Some(None): nothing followed a held message soon enough, so it goes out alone.
             let next: Option<Option<Outgoing>> = match held {
-                Some(_) => match tokio::time::timeout(Duration::from_millis(300), rx.recv()).await {
+                Some(_) => match tokio::time::timeout(Duration::from_secs(1), rx.recv()).await {
                     Ok(v) => v.map(Some),
                     Err(_) => Some(None),
                 },
