@@ -15,6 +15,8 @@ use std::sync::Arc;
 /// One request as the sandbox received it.
 #[derive(Debug, Clone)]
 pub struct CallRecord {
+    /// Arrival order, from 1.
+    pub seq: u64,
     pub method: String,
     /// Path as sent, e.g. `/rest/default/V1/orders/3/comments`.
     pub path: String,
@@ -26,26 +28,34 @@ pub struct CallRecord {
 }
 
 const BODY_LIMIT: usize = 4 * 1024 * 1024;
+/// The log keeps the most recent calls only (a long demo must not grow without bound).
+const LOG_LIMIT: usize = 10_000;
 
 pub async fn call_log(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
         return SbError::new(400, "Request body too large or unreadable.").into_response();
     };
-    let record = CallRecord {
+    let mut record = CallRecord {
+        seq: 0,
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),
         body: serde_json::from_slice(&bytes).ok(),
         status: 0,
     };
-    let index = {
+    let seq = {
         let mut calls = sh.calls.lock().expect("lock");
+        record.seq = sh.call_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if calls.len() >= LOG_LIMIT {
+            calls.drain(..LOG_LIMIT / 2);
+        }
+        let seq = record.seq;
         calls.push(record);
-        calls.len() - 1
+        seq
     };
     let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
-    if let Some(r) = sh.calls.lock().expect("lock").get_mut(index) {
+    if let Some(r) = sh.calls.lock().expect("lock").iter_mut().rev().find(|c| c.seq == seq) {
         r.status = resp.status().as_u16();
     }
     resp

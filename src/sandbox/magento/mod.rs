@@ -44,6 +44,7 @@ pub(crate) struct LocalFaults {
 pub(crate) struct Shared {
     pub state: Mutex<State>,
     pub calls: Mutex<Vec<CallRecord>>,
+    pub call_seq: std::sync::atomic::AtomicU64,
     pub faults: Mutex<LocalFaults>,
     pub token: String,
     pub oauth: Option<SandboxOAuth>,
@@ -97,6 +98,7 @@ impl MagentoSandbox {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             calls: Mutex::new(Vec::new()),
+            call_seq: Default::default(),
             faults: Mutex::new(LocalFaults::default()),
             token: token.to_owned(),
             oauth,
