@@ -2,6 +2,11 @@
 //! an SFTP server or chromium print why they are skipped when those are absent.
 mod support;
 
+mod magento_client;
+mod magento_orders;
+mod magento_schema;
+mod magento_support;
+mod magento_webhooks;
 mod migrations;
 mod php_module;
 mod queue;

@@ -1,0 +1,2 @@
+//! Simulated external systems for the demo and the tests.
+pub mod magento;
