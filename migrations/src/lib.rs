@@ -1,1 +1,14 @@
+//! One schema for SQLite and PostgreSQL. Timestamps are Unix milliseconds (`BIGINT`) so the
+//! same SQL compares them on both databases.
 pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,7 @@
+//! One SeaORM entity per table.
+pub mod audit_log;
+pub mod exception;
+pub mod job;
+pub mod job_attempt;
+pub mod sync_cursor;
+pub mod webhook_inbox;

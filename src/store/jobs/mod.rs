@@ -1,0 +1,11 @@
+//! The durable job queue: enqueue inside the caller's transaction, claim with a lease,
+//! record every attempt, retry on the schedule, dead-letter into the exception queue.
+mod error;
+mod kind;
+mod queue;
+mod worker;
+
+pub use error::JobError;
+pub use kind::JobKind;
+pub use queue::{enqueue, ClaimedJob, FailOutcome, NewJob, Queue, QueueDepth};
+pub use worker::{JobHandler, WorkerPool, WorkerPulse};

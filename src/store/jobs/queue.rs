@@ -1,0 +1,340 @@
+//! Enqueue, claim (leased), heartbeat, complete, fail, re-queue. The claim is one statement:
+//! `FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite the UPDATE itself holds the write lock.
+use super::{JobError, JobKind};
+use crate::domain::retry::{RetryPolicy, Transience};
+use crate::store::exceptions::{self, NewException};
+use crate::store::{now_ms, stmt};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, TransactionTrait, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// A job to add. Jobs with the same `dedupe_key` are added once.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: JobKind,
+    pub payload: serde_json::Value,
+    pub dedupe_key: Option<String>,
+    /// Higher runs first.
+    pub priority: i32,
+    pub delay: Duration,
+}
+
+impl NewJob {
+    pub fn new(kind: JobKind, payload: serde_json::Value) -> Self {
+        NewJob { kind, payload, dedupe_key: None, priority: 0, delay: Duration::ZERO }
+    }
+    pub fn dedupe(mut self, key: impl Into<String>) -> Self {
+        self.dedupe_key = Some(key.into());
+        self
+    }
+    pub fn priority(mut self, p: i32) -> Self {
+        self.priority = p;
+        self
+    }
+    pub fn delay(mut self, d: Duration) -> Self {
+        self.delay = d;
+        self
+    }
+}
+
+/// Adds a job inside the caller's connection or transaction. Returns its id, or `None` when
+/// a job with the same dedupe key already exists.
+pub async fn enqueue<C: ConnectionTrait>(conn: &C, job: &NewJob, max_attempts: u32) -> Result<Option<i64>, DbErr> {
+    let now = now_ms();
+    let row = conn
+        .query_one(stmt(
+            conn.get_database_backend(),
+            "INSERT INTO jobs (kind, payload, dedupe_key, state, priority, attempts, max_attempts, run_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'queued', $4, 0, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+            [
+                job.kind.as_str().into(),
+                job.payload.to_string().into(),
+                job.dedupe_key.clone().into(),
+                job.priority.into(),
+                (max_attempts as i32).into(),
+                (now + job.delay.as_millis() as i64).into(),
+                now.into(),
+                now.into(),
+            ],
+        ))
+        .await?;
+    row.map(|r| r.try_get::<i64>("", "id")).transpose()
+}
+
+/// A job this worker holds the lease of.
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    pub id: i64,
+    pub kind: JobKind,
+    pub payload: serde_json::Value,
+    pub dedupe_key: Option<String>,
+    /// This attempt's number, from 1.
+    pub attempt: u32,
+    pub max_attempts: u32,
+    pub lease_token: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOutcome {
+    /// Runs again after the delay.
+    Retrying { delay: Duration },
+    /// Gave up; the exception with this id is open for it.
+    Dead { exception_id: i64 },
+    /// The lease had passed to another worker; nothing was recorded.
+    LeaseLost,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub queued: u64,
+    pub running: u64,
+    pub dead: u64,
+}
+
+#[derive(Clone)]
+pub struct Queue {
+    db: DatabaseConnection,
+    policy: RetryPolicy,
+    lease: Duration,
+    wake: Arc<Notify>,
+}
+
+impl Queue {
+    pub fn new(db: DatabaseConnection, policy: RetryPolicy, lease: Duration) -> Self {
+        Queue { db, policy, lease, wake: Arc::new(Notify::new()) }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+
+    /// Enqueues on the queue's own connection and wakes the workers.
+    pub async fn push(&self, job: &NewJob) -> Result<Option<i64>, DbErr> {
+        let id = enqueue(&self.db, job, self.policy.max_attempts()).await?;
+        self.wake();
+        Ok(id)
+    }
+
+    /// Tells idle workers in this process that work was committed.
+    pub fn wake(&self) {
+        self.wake.notify_waiters();
+    }
+
+    pub(super) fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Claims up to `limit` due jobs of the given kinds (or whose lease expired) for `worker`.
+    pub async fn claim(&self, worker: &str, kinds: &[JobKind], limit: u32) -> Result<Vec<ClaimedJob>, DbErr> {
+        if kinds.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let now = now_ms();
+        let token = format!("{worker}/{}", uuid::Uuid::new_v4());
+        let lease_until = now + self.lease.as_millis() as i64;
+        let kinds_in = (0..kinds.len()).map(|i| format!("${}", i + 6)).collect::<Vec<_>>().join(", ");
+        let lock = if self.backend() == DbBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+        let sql = format!(
+            "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, lease_token = $2, updated_at = $3 \
+             WHERE id IN (SELECT id FROM jobs WHERE ((state = 'queued' AND run_at <= $4) OR (state = 'running' AND lease_until < $5)) \
+             AND kind IN ({kinds_in}) ORDER BY priority DESC, run_at, id LIMIT ${} {lock}) \
+             RETURNING id, kind, payload, dedupe_key, attempts, max_attempts",
+            kinds.len() + 6
+        );
+        let mut values: Vec<Value> = vec![lease_until.into(), token.clone().into(), now.into(), now.into(), now.into()];
+        values.extend(kinds.iter().map(|k| Value::from(k.as_str())));
+        values.push((limit as i64).into());
+        let rows = self.db.query_all(stmt(self.backend(), &sql, values)).await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in rows {
+            let job = self.parse_claimed(&row, &token)?;
+            self.start_attempt(&job, worker, now).await?;
+            claimed.push(job);
+        }
+        claimed.sort_by_key(|j| j.id);
+        Ok(claimed)
+    }
+
+    fn parse_claimed(&self, row: &QueryResult, token: &str) -> Result<ClaimedJob, DbErr> {
+        let kind: String = row.try_get("", "kind")?;
+        let payload: String = row.try_get("", "payload")?;
+        Ok(ClaimedJob {
+            id: row.try_get("", "id")?,
+            kind: JobKind::parse(&kind).ok_or_else(|| DbErr::Custom(format!("unknown job kind {kind}")))?,
+            payload: serde_json::from_str(&payload).map_err(|e| DbErr::Custom(format!("job payload: {e}")))?,
+            dedupe_key: row.try_get("", "dedupe_key")?,
+            attempt: row.try_get::<i32>("", "attempts")? as u32,
+            max_attempts: row.try_get::<i32>("", "max_attempts")? as u32,
+            lease_token: token.to_owned(),
+        })
+    }
+
+    async fn start_attempt(&self, job: &ClaimedJob, worker: &str, now: i64) -> Result<(), DbErr> {
+        let b = self.backend();
+        // A previous attempt still marked running lost its worker: its lease expired.
+        self.db
+            .execute(stmt(
+                b,
+                "UPDATE job_attempts SET outcome = 'lease_expired', finished_at = $1 WHERE job_id = $2 AND outcome = 'running'",
+                [now.into(), job.id.into()],
+            ))
+            .await?;
+        self.db
+            .execute(stmt(
+                b,
+                "INSERT INTO job_attempts (job_id, attempt, worker, started_at, outcome) VALUES ($1, $2, $3, $4, 'running')",
+                [job.id.into(), (job.attempt as i32).into(), worker.into(), now.into()],
+            ))
+            .await?;
+        Ok(())
+    }
+
+    /// Extends the lease; `false` when another worker has taken the job over.
+    pub async fn heartbeat(&self, job: &ClaimedJob) -> Result<bool, DbErr> {
+        let until = now_ms() + self.lease.as_millis() as i64;
+        let res = self
+            .db
+            .execute(stmt(
+                self.backend(),
+                "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_token = $3 AND state = 'running'",
+                [until.into(), job.id.into(), job.lease_token.clone().into()],
+            ))
+            .await?;
+        Ok(res.rows_affected() == 1)
+    }
+
+    /// Marks the job done; `false` when the lease had been lost (the work may run again).
+    pub async fn complete(&self, job: &ClaimedJob) -> Result<bool, DbErr> {
+        let now = now_ms();
+        let txn = self.db.begin().await?;
+        let b = self.backend();
+        let res = txn
+            .execute(stmt(
+                b,
+                "UPDATE jobs SET state = 'done', lease_until = NULL, lease_token = NULL, last_error = NULL, updated_at = $1 \
+                 WHERE id = $2 AND lease_token = $3 AND state = 'running'",
+                [now.into(), job.id.into(), job.lease_token.clone().into()],
+            ))
+            .await?;
+        let ok = res.rows_affected() == 1;
+        if ok {
+            finish_attempt(&txn, job, "ok", None, now).await?;
+        }
+        txn.commit().await?;
+        Ok(ok)
+    }
+
+    /// Records a failure: schedules the retry, or dead-letters the job and opens an exception.
+    pub async fn fail(&self, job: &ClaimedJob, err: &JobError, unit_random: f64) -> Result<FailOutcome, DbErr> {
+        let now = now_ms();
+        let retry_after = match err.transience {
+            Transience::Retryable { retry_after } => Some(retry_after),
+            Transience::Permanent => None,
+        };
+        let delay = retry_after
+            .filter(|_| job.attempt < job.max_attempts)
+            .and_then(|ra| self.policy.next_delay(job.attempt, ra, unit_random));
+        let txn = self.db.begin().await?;
+        let b = self.backend();
+        let (state, run_at) = match delay {
+            Some(d) => ("queued", now + d.as_millis() as i64),
+            None => ("dead", now),
+        };
+        let res = txn
+            .execute(stmt(
+                b,
+                "UPDATE jobs SET state = $1, run_at = $2, lease_until = NULL, lease_token = NULL, last_error = $3, updated_at = $4 \
+                 WHERE id = $5 AND lease_token = $6 AND state = 'running'",
+                [
+                    state.into(),
+                    run_at.into(),
+                    err.message.clone().into(),
+                    now.into(),
+                    job.id.into(),
+                    job.lease_token.clone().into(),
+                ],
+            ))
+            .await?;
+        if res.rows_affected() != 1 {
+            txn.rollback().await?;
+            return Ok(FailOutcome::LeaseLost);
+        }
+        let outcome = match delay {
+            Some(delay) => {
+                finish_attempt(&txn, job, "retry", Some(&err.message), now).await?;
+                FailOutcome::Retrying { delay }
+            }
+            None => {
+                finish_attempt(&txn, job, "dead", Some(&err.message), now).await?;
+                let (kind, entity) =
+                    err.exception.clone().unwrap_or_else(|| (job.kind.default_exception(), format!("job {}", job.id)));
+                let raised = exceptions::raise(&txn, &NewException::new(kind, entity, err.message.clone()).with_job(job.id)).await?;
+                FailOutcome::Dead { exception_id: raised.id }
+            }
+        };
+        txn.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Puts a dead (or finished) job back in the queue with a fresh attempt budget.
+    pub async fn requeue(&self, job_id: i64) -> Result<bool, DbErr> {
+        let now = now_ms();
+        let res = self
+            .db
+            .execute(stmt(
+                self.backend(),
+                "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $1, updated_at = $2 WHERE id = $3 AND state IN ('dead', 'done')",
+                [now.into(), now.into(), job_id.into()],
+            ))
+            .await?;
+        self.wake();
+        Ok(res.rows_affected() == 1)
+    }
+
+    /// Counts by state, for status pages and readiness.
+    pub async fn depth(&self) -> Result<QueueDepth, DbErr> {
+        let rows = self
+            .db
+            .query_all(stmt(self.backend(), "SELECT state, COUNT(*) AS n FROM jobs GROUP BY state", []))
+            .await?;
+        let mut d = QueueDepth::default();
+        for r in rows {
+            let state: String = r.try_get("", "state")?;
+            let n: i64 = r.try_get("", "n")?;
+            match state.as_str() {
+                "queued" => d.queued = n as u64,
+                "running" => d.running = n as u64,
+                "dead" => d.dead = n as u64,
+                _ => {}
+            }
+        }
+        Ok(d)
+    }
+}
+
+async fn finish_attempt<C: ConnectionTrait>(
+    conn: &C,
+    job: &ClaimedJob,
+    outcome: &str,
+    error: Option<&str>,
+    now: i64,
+) -> Result<(), DbErr> {
+    conn.execute(stmt(
+        conn.get_database_backend(),
+        "UPDATE job_attempts SET outcome = $1, error = $2, finished_at = $3 WHERE job_id = $4 AND attempt = $5 AND outcome = 'running'",
+        [outcome.into(), error.map(str::to_owned).into(), now.into(), job.id.into(), (job.attempt as i32).into()],
+    ))
+    .await?;
+    Ok(())
+}
