@@ -1,5 +1,6 @@
-//! The command line: `serve`, `migrate`, `config check`, `demo`.
+//! The command line: `serve`, `migrate`, `config check`, `demo`, `sandbox`.
 mod demo;
+mod sandbox;
 
 use crate::app::{shutdown_signal, App};
 use crate::config::Config;
@@ -33,6 +34,8 @@ pub enum Command {
     },
     /// Run a self-contained demonstration on a throw-away SQLite database.
     Demo(demo::DemoArgs),
+    /// Run the simulated Edge and Magento APIs standalone.
+    Sandbox(sandbox::SandboxArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -91,6 +94,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(args) => demo::run(args).await,
+        Command::Sandbox(args) => {
+            crate::telemetry::init(&crate::config::LogConfig::default());
+            sandbox::run(args).await
+        }
     }
 }
 

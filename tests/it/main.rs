@@ -15,4 +15,5 @@ mod magento_webhooks;
 mod migrations;
 mod php_module;
 mod queue;
+mod rate_limit_shared;
 mod serve;
