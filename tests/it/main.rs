@@ -5,3 +5,8 @@ mod support;
 mod migrations;
 mod queue;
 mod serve;
+mod alerts;
+mod grpc;
+mod grpc_support;
+mod grpc_watch;
+mod metrics;
