@@ -1,7 +1,7 @@
 //! The one place flows report to: exceptions raised and resolved (stored, published on the
 //! event bus, counted, alerted), sync events published, jobs re-queued for retry.
 //!
-//! ```ignore
+//! ```text
 //! state.ops.raise_exception(NewException::new(ExceptionKind::CarrierUnmapped, "order 12345678", "no slug for 'Parcelforce 48'").with_job(job.id)).await?;
 //! state.ops.resolve_entity(ExceptionKind::PollFailed, "orders", "poll succeeded").await?;
 //! state.ops.publish(SyncEvent::OrderAcknowledged { order_reference: "12345678".into() });
@@ -10,6 +10,7 @@ use crate::alerts::{AlertItem, Alerter, Notice};
 use crate::domain::exception::{ExceptionKind, ExceptionStatus};
 use crate::events::{EventBus, SyncEvent};
 use crate::store::entities::exception::{self, Entity as Exceptions};
+use crate::store::entities::job::Entity as Jobs;
 use crate::store::exceptions::{self as store_exceptions, NewException, Raised};
 use crate::store::jobs::{ClaimedJob, FailOutcome, JobObserver, JobOutcome, Queue};
 use async_trait::async_trait;
@@ -135,16 +136,23 @@ impl Ops {
             return Ok(Err(RetryRefused::Closed(row.status)));
         }
         let Some(job_id) = row.job_id else { return Ok(Err(RetryRefused::NoJob)) };
-        if !self.queue.requeue(job_id).await? {
+        let job = Jobs::find_by_id(job_id).one(self.db()).await?;
+        if !job.is_some_and(|j| j.state == "dead" || j.state == "done") {
             return Ok(Err(RetryRefused::JobBusy(job_id)));
         }
+        // Marked (and announced) before the job is back in the queue: a worker may finish it
+        // at once, and finishing resolves exceptions that are `retrying`.
         store_exceptions::set_status(self.db(), id, ExceptionStatus::Retrying, None).await?;
-        metrics::counter!("jlbridge_exceptions_retried_total", "kind" => row.kind.clone()).increment(1);
         self.events.publish(SyncEvent::ExceptionRetrying {
             id,
             exception_kind: row.kind.clone(),
             entity: row.entity.clone(),
         });
+        if !self.queue.requeue(job_id).await? {
+            // Another operator re-queued it a moment ago; that retry stands.
+            return Ok(Err(RetryRefused::JobBusy(job_id)));
+        }
+        metrics::counter!("jlbridge_exceptions_retried_total", "kind" => row.kind.clone()).increment(1);
         let after = store_exceptions::get(self.db(), id).await?.unwrap_or(row);
         Ok(Ok(after))
     }
