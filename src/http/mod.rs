@@ -11,6 +11,7 @@ use tower_http::timeout::TimeoutLayer;
 
 pub fn router(state: AppState) -> Router {
     let cfg = &state.config.http;
+    // Merge every router before the layers below: a layer covers only routes already added.
     Router::new()
         .merge(health::router())
         .merge(metrics::router())
