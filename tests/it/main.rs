@@ -17,3 +17,8 @@ mod php_module;
 mod queue;
 mod rate_limit_shared;
 mod serve;
+mod alerts;
+mod grpc;
+mod grpc_support;
+mod grpc_watch;
+mod metrics;
