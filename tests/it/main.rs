@@ -8,6 +8,7 @@ mod edge_paging_auth;
 mod edge_rate_limit;
 mod edge_support;
 mod magento_client;
+mod magento_faults;
 mod magento_orders;
 mod magento_schema;
 mod magento_support;
