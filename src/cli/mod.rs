@@ -1,6 +1,7 @@
-//! The command line: `serve`, `migrate`, `config check`, `demo`.
+//! The command line: `serve`, `migrate`, `config check`, `demo`, `sandbox`.
 mod demo;
 pub mod webhook;
+mod sandbox;
 
 use crate::app::{shutdown_signal, App};
 use crate::config::Config;
@@ -39,6 +40,8 @@ pub enum Command {
         #[command(subcommand)]
         action: webhook::WebhookAction,
     },
+    /// Run the simulated Edge and Magento APIs standalone.
+    Sandbox(sandbox::SandboxArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -98,6 +101,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => demo::run(args).await,
         Command::Webhook { action } => webhook::run(action),
+        Command::Sandbox(args) => {
+            crate::telemetry::init(&crate::config::LogConfig::default());
+            sandbox::run(args).await
+        }
     }
 }
 

@@ -3,5 +3,8 @@ pub mod exception;
 pub mod money;
 pub mod order;
 pub mod retry;
+pub mod address;
+pub mod country;
+pub mod magento_order;
 pub mod webhook_event;
 pub mod webhook_signature;

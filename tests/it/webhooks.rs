@@ -54,6 +54,18 @@ async fn each_type_is_stored_with_its_job_and_ordering_facts() {
     let p: OrderCancelPayload = serde_json::from_str(&j.payload).unwrap();
     assert_eq!(p.data.reason.as_deref(), Some("customer"));
     assert_eq!(s.counts().await, Counts { inbox: 5, jobs: 4, exceptions: 0 });
+
+    // Counted on /metrics, by the receiver and by the HTTP tracking layer.
+    let (_, _) = s.post_signed(KEY_WRONG, "msg_bad", ts, &body).await;
+    let metrics = s.client.get(format!("http://{}/metrics", s.app.http_addr)).send().await.unwrap().text().await.unwrap();
+    for want in [
+        r#"jlbridge_webhooks_total{outcome="accepted"}"#,
+        r#"jlbridge_webhooks_total{outcome="rejected",reason="bad_signature"}"#,
+        r#"jlbridge_webhooks_accepted_total{type="shipment.created"}"#,
+        r#"path="/webhooks/magento""#,
+    ] {
+        assert!(metrics.contains(want), "/metrics lacks {want}");
+    }
     s.app.stop().await;
 }
 
