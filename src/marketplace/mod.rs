@@ -1,0 +1,43 @@
+//! The marketplace port: what the flows need from a marketplace, whatever the transport.
+//! Domain types cross it (`domain::order`, [`types`]); adapters (`edge`, later `edge_sftp`,
+//! `mirakl`) own their wire types. Errors are one type, [`MarketplaceError`], classified for the
+//! job queue; adapters never loop retrying business calls (the job queue does).
+pub mod edge;
+pub mod error;
+pub mod rate_limit;
+pub mod types;
+
+pub use error::MarketplaceError;
+pub use types::*;
+
+use crate::domain::order::{MarketplaceOrder, MarketplaceOrderId, OrderStatus, PartNumber};
+use async_trait::async_trait;
+
+pub type Result<T> = std::result::Result<T, MarketplaceError>;
+
+/// One marketplace account. Cheap to share as `Arc<dyn Marketplace>`; every call goes through
+/// the account's one rate limiter.
+#[async_trait]
+pub trait Marketplace: Send + Sync {
+    /// Every order currently in `status`, paged to the end (deduplicated by id).
+    async fn list_orders(&self, status: &OrderStatus) -> Result<Vec<MarketplaceOrder>>;
+    async fn get_order(&self, id: &MarketplaceOrderId) -> Result<MarketplaceOrder>;
+    /// Acknowledges the order: every line, full quantity (the marketplace refuses less).
+    async fn acknowledge(&self, id: &MarketplaceOrderId, lines: &[AckLine]) -> Result<()>;
+    async fn backorder(&self, id: &MarketplaceOrderId, lines: &[BackorderLine]) -> Result<()>;
+    /// Accepts a cancellation the retailer requested (order in `CANCEL`).
+    async fn acknowledge_cancellation(&self, id: &MarketplaceOrderId, lines: &[CancelLine]) -> Result<()>;
+    /// Dispatches lines with tracking; also carries the `CANCELLED POST-DISPATCH` update
+    /// (see [`DispatchLine::cancelled_post_dispatch`]).
+    async fn dispatch(&self, id: &MarketplaceOrderId, lines: &[DispatchLine]) -> Result<()>;
+    async fn list_carriers(&self) -> Result<Vec<Carrier>>;
+    /// The product with exactly this part number (for this account's supplier), if any.
+    async fn find_product(&self, part_number: &PartNumber) -> Result<Option<MarketplaceProduct>>;
+    /// Sets one product's free stock (one call per product).
+    async fn update_stock(&self, product: &ProductId, quantity: u32) -> Result<()>;
+    /// Every product of the account, paged to the end (for reconciliation).
+    async fn list_products(&self) -> Result<Vec<MarketplaceProduct>>;
+    /// Returns, optionally filtered by return status (e.g. `RMA`), paged to the end.
+    async fn list_returns(&self, status: Option<&str>) -> Result<Vec<MarketplaceReturn>>;
+    async fn acknowledge_return(&self, id: &MarketplaceOrderId, lines: &[ReturnLine]) -> Result<()>;
+}

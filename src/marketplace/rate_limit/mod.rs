@@ -1,0 +1,191 @@
+//! The one rate limiter per marketplace account (The Edge: 250 calls a minute for every call
+//! together, `429` with "Expected available in N seconds" beyond it).
+//!
+//! Why not `governor`: it has no priorities and no way to pause on a server-stated wait, and a
+//! PostgreSQL-shared bucket would need its state outside the process anyway. So the limiter is
+//! split in two small parts:
+//! * a [`PermitSource`] says whether the account may send one more call now (or how long to
+//!   wait); [`SlidingWindow`] is the in-process one; a database-backed one (several replicas)
+//!   implements the same trait later;
+//! * [`RateLimiter`] queues callers by [`Priority`] and hands out permits strictly by priority
+//!   (FIFO within one), so order work is never stuck behind thousands of stock updates.
+mod window;
+
+pub use window::SlidingWindow;
+
+use async_trait::async_trait;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// Who goes first when the budget is short. Strict: a waiting `High` is always served first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Priority {
+    /// Order reads, acknowledgements, dispatches, cancellations, authentication.
+    High = 0,
+    /// Lookups and reconciliation reads (products, carriers, returns).
+    Normal = 1,
+    /// Stock updates.
+    Low = 2,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 3] = [Priority::High, Priority::Normal, Priority::Low];
+}
+
+/// Where permits come from (one account's budget).
+#[async_trait]
+pub trait PermitSource: Send + Sync + 'static {
+    /// Takes one permit if a call may be sent now; otherwise how long to wait before asking again.
+    async fn try_take(&self) -> Result<(), Duration>;
+    /// Stops the whole account for `wait` (a `429`'s stated wait). Never shortens a longer pause.
+    async fn pause(&self, wait: Duration);
+    /// Calls counted in the current window, the budget, and the pause left.
+    async fn usage(&self) -> SourceUsage;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceUsage {
+    pub limit: u32,
+    pub window: Duration,
+    pub calls_in_window: u32,
+    pub paused_for: Option<Duration>,
+}
+
+/// Rate-limit figures for the control plane (`SyncService.GetSyncStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateUsage {
+    pub limit: u32,
+    pub window: Duration,
+    pub calls_in_window: u32,
+    pub paused_for: Option<Duration>,
+    pub queued_high: usize,
+    pub queued_normal: usize,
+    pub queued_low: usize,
+    pub granted_total: u64,
+}
+
+/// Budget settings: `limit` calls per `window`; `margin` is added to the window on our side so
+/// that network jitter never makes the server see `limit + 1` calls in its own window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitConfig {
+    pub limit: u32,
+    pub window: Duration,
+    pub margin: Duration,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig { limit: 250, window: Duration::from_secs(60), margin: Duration::from_secs(1) }
+    }
+}
+
+impl RateLimitConfig {
+    pub fn per_minute(limit: u32) -> Self {
+        RateLimitConfig { limit, ..Default::default() }
+    }
+}
+
+struct Waiter {
+    priority: Priority,
+    grant: oneshot::Sender<()>,
+}
+
+#[derive(Default)]
+struct Counters {
+    queued: [AtomicUsize; 3],
+    granted: AtomicU64,
+}
+
+/// The account's limiter. Clone it freely; all clones share one budget and one queue.
+#[derive(Clone)]
+pub struct RateLimiter {
+    source: Arc<dyn PermitSource>,
+    tx: mpsc::UnboundedSender<Waiter>,
+    counters: Arc<Counters>,
+}
+
+impl RateLimiter {
+    /// In-process limiter (one replica). Must be called inside a Tokio runtime.
+    pub fn new(config: RateLimitConfig) -> Self {
+        Self::with_source(Arc::new(SlidingWindow::new(config)))
+    }
+
+    /// Limiter over any permit source (e.g. a database-shared bucket).
+    pub fn with_source(source: Arc<dyn PermitSource>) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let counters = Arc::new(Counters::default());
+        tokio::spawn(dispatch(source.clone(), rx, counters.clone()));
+        RateLimiter { source, tx, counters }
+    }
+
+    /// Waits for a permit to send one call. Dropping the future gives up the place in the queue.
+    pub async fn acquire(&self, priority: Priority) {
+        let (grant, granted) = oneshot::channel();
+        self.counters.queued[priority as usize].fetch_add(1, Ordering::Relaxed);
+        if self.tx.send(Waiter { priority, grant }).is_err() {
+            self.counters.queued[priority as usize].fetch_sub(1, Ordering::Relaxed);
+            return;
+        }
+        let _ = granted.await;
+    }
+
+    /// Pauses the whole account (every caller, every priority) for `wait`.
+    pub async fn pause(&self, wait: Duration) {
+        tracing::warn!(wait_ms = wait.as_millis() as u64, "marketplace throttled: pausing the account");
+        self.source.pause(wait).await;
+    }
+
+    pub async fn usage(&self) -> RateUsage {
+        let s = self.source.usage().await;
+        let q = |p: Priority| self.counters.queued[p as usize].load(Ordering::Relaxed);
+        RateUsage {
+            limit: s.limit,
+            window: s.window,
+            calls_in_window: s.calls_in_window,
+            paused_for: s.paused_for,
+            queued_high: q(Priority::High),
+            queued_normal: q(Priority::Normal),
+            queued_low: q(Priority::Low),
+            granted_total: self.counters.granted.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The single task that hands out permits, highest priority first.
+async fn dispatch(source: Arc<dyn PermitSource>, mut rx: mpsc::UnboundedReceiver<Waiter>, counters: Arc<Counters>) {
+    let mut queues: [VecDeque<oneshot::Sender<()>>; 3] = Default::default();
+    loop {
+        while let Ok(w) = rx.try_recv() {
+            queues[w.priority as usize].push_back(w.grant);
+        }
+        // Forget callers that gave up, then find the most urgent one still waiting.
+        for (i, q) in queues.iter_mut().enumerate() {
+            while q.front().is_some_and(|g| g.is_closed()) {
+                q.pop_front();
+                counters.queued[i].fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        let Some(next) = queues.iter().position(|q| !q.is_empty()) else {
+            match rx.recv().await {
+                Some(w) => queues[w.priority as usize].push_back(w.grant),
+                None => return,
+            }
+            continue;
+        };
+        match source.try_take().await {
+            Ok(()) => {
+                let grant = queues[next].pop_front().expect("non-empty queue");
+                counters.queued[next].fetch_sub(1, Ordering::Relaxed);
+                counters.granted.fetch_add(1, Ordering::Relaxed);
+                let _ = grant.send(());
+            }
+            Err(wait) => tokio::time::sleep(wait.max(Duration::from_millis(1))).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

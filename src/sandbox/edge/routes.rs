@@ -1,0 +1,304 @@
+//! HTTP face of the simulated Edge: documented paths (trailing slashes as documented), JWT
+//! checks, the account-wide throttle, paging with `limit`/`offset`/`next`, DRF-style errors.
+use super::render;
+use super::state::{Refusal, Store};
+use super::EdgeSandboxConfig;
+use crate::sandbox::call_log::{self, CallLog};
+use crate::sandbox::faults::{self, FaultLayer, FaultPlan};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::{from_fn_with_state, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct Shared {
+    pub config: EdgeSandboxConfig,
+    pub base_url: String,
+    pub store: Mutex<Store>,
+    pub signer: super::jwt::Signer,
+    /// Tokens issued before this (Unix seconds) are refused.
+    pub revoked_before: Mutex<f64>,
+    throttle_log: Mutex<VecDeque<Instant>>,
+}
+
+impl Shared {
+    pub fn new(config: EdgeSandboxConfig, base_url: String, store: Store) -> Self {
+        Shared {
+            config,
+            base_url,
+            store: Mutex::new(store),
+            signer: super::jwt::Signer::random(),
+            revoked_before: Mutex::new(0.0),
+            throttle_log: Mutex::new(VecDeque::new()),
+        }
+    }
+}
+
+type App = Arc<Shared>;
+
+pub fn router(app: App, log: CallLog, faults_plan: FaultPlan) -> Router {
+    let mut fault_layer = FaultLayer::new(faults_plan, Arc::new(throttled));
+    fault_layer.hang_for = app.config.hang_for;
+    Router::new()
+        .route("/restapi/v4/token", post(login))
+        .route("/restapi/v4/token/refresh", post(refresh))
+        .route("/restapi/v4/orders/", get(list_orders))
+        .route("/restapi/v4/orders/{id}/", get(get_order))
+        .route("/restapi/v4/orders/{id}/{action}/", post(order_action))
+        .route("/restapi/v4/order-tracking-carriers/", get(carriers))
+        .route("/restapi/v4/returns/", get(list_returns))
+        .route("/api/v4/products/", get(list_products))
+        .route("/api/v4/products/{id}", get(get_product))
+        .route("/api/v4/products/{id}/", get(get_product))
+        .route("/api/v4/products/{id}/stock", patch(update_stock))
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(app.clone())
+        .layer(from_fn_with_state(app, throttle))
+        .layer(from_fn_with_state(fault_layer, faults::inject))
+        .layer(from_fn_with_state(log, call_log::record))
+}
+
+/// The documented throttle answer: `429`, "Request was throttled. Expected available in N seconds."
+pub fn throttled(wait: Duration) -> Response {
+    let secs = (wait.as_secs_f64() * 10.0).ceil() / 10.0;
+    let body = json!({"detail": format!("Request was throttled. Expected available in {secs:.1} seconds.")});
+    let retry_after = (secs.ceil() as u64).max(1).to_string();
+    (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, retry_after)], Json(body)).into_response()
+}
+
+/// The account-wide limit: at most `rate_limit` calls in any `rate_window` (sliding log).
+async fn throttle(State(app): State<App>, req: Request, next: Next) -> Response {
+    {
+        let now = Instant::now();
+        let window = app.config.rate_window;
+        let mut log = app.throttle_log.lock().expect("throttle");
+        while log.front().is_some_and(|t| now.duration_since(*t) >= window) {
+            log.pop_front();
+        }
+        if log.len() as u32 >= app.config.rate_limit {
+            let wait = (*log.front().expect("full") + window).saturating_duration_since(now);
+            return throttled(wait);
+        }
+        log.push_back(now);
+    }
+    next.run(req).await
+}
+
+fn refuse(r: Refusal) -> Response {
+    (StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST), Json(r.body)).into_response()
+}
+
+fn detail(status: StatusCode, detail: &str) -> Response {
+    (status, Json(json!({ "detail": detail }))).into_response()
+}
+
+fn json_body(bytes: &Bytes) -> Result<Value, Response> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| detail(StatusCode::BAD_REQUEST, &format!("JSON parse error - {e}")))
+}
+
+fn authorize(app: &App, headers: &HeaderMap) -> Result<(), Response> {
+    let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        return Err(detail(StatusCode::UNAUTHORIZED, "Authentication credentials were not provided."));
+    };
+    let not_before = *app.revoked_before.lock().expect("revoked");
+    let token = value.strip_prefix("Bearer ").unwrap_or("");
+    match app.signer.verify(token, "access", not_before) {
+        Some(_) => Ok(()),
+        None => Err((
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"detail": "Given token not valid for any token type", "code": "token_not_valid"})),
+        )
+            .into_response()),
+    }
+}
+
+async fn login(State(app): State<App>, body: Bytes) -> Response {
+    let v = match json_body(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    for field in ["username", "password"] {
+        if !v.get(field).is_some_and(Value::is_string) {
+            return refuse(Refusal::required(field));
+        }
+    }
+    if v["username"] != app.config.username.as_str() || v["password"] != app.config.password.as_str() {
+        return detail(StatusCode::UNAUTHORIZED, "No active account found with the given credentials");
+    }
+    let user = &app.config.username;
+    Json(json!({
+        "refresh": app.signer.issue("refresh", user, app.config.refresh_lifetime.as_secs_f64()),
+        "access": app.signer.issue("access", user, app.config.access_lifetime.as_secs_f64()),
+    }))
+    .into_response()
+}
+
+async fn refresh(State(app): State<App>, body: Bytes) -> Response {
+    let v = match json_body(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(token) = v.get("refresh").and_then(Value::as_str) else {
+        return refuse(Refusal::required("refresh"));
+    };
+    let not_before = *app.revoked_before.lock().expect("revoked");
+    match app.signer.verify(token, "refresh", not_before) {
+        Some(_) => Json(json!({
+            "access": app.signer.issue("access", &app.config.username, app.config.access_lifetime.as_secs_f64())
+        }))
+        .into_response(),
+        None => (StatusCode::UNAUTHORIZED, Json(json!({"detail": "Token is invalid or expired", "code": "token_not_valid"})))
+            .into_response(),
+    }
+}
+
+type Params = Query<HashMap<String, String>>;
+
+fn paging(app: &App, q: &HashMap<String, String>) -> (usize, usize) {
+    let limit = q.get("limit").and_then(|l| l.parse().ok()).unwrap_or(app.config.default_page_size);
+    let limit = limit.clamp(1, app.config.max_page_size) as usize;
+    (limit, q.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0))
+}
+
+async fn list_orders(State(app): State<App>, headers: HeaderMap, Query(q): Params) -> Response {
+    if let Err(r) = authorize(&app, &headers) {
+        return r;
+    }
+    let (limit, offset) = paging(&app, &q);
+    let store = app.store.lock().expect("store");
+    let matching: Vec<_> = store
+        .orders
+        .values()
+        .filter(|o| q.get("status").is_none_or(|s| o.status() == *s))
+        .filter(|o| q.get("order_reference").is_none_or(|r| o.reference == *r))
+        .filter(|o| q.get("part_number").is_none_or(|p| o.lines.iter().any(|l| l.part_number == *p)))
+        .collect();
+    let results = matching.iter().skip(offset).take(limit).map(|o| render::order(&app.base_url, o)).collect();
+    let filters: Vec<(&str, &String)> =
+        ["status", "order_reference", "part_number"].iter().filter_map(|k| q.get(*k).map(|v| (*k, v))).collect();
+    // `next` as documented: `{{v4-domain}}/restapi/v4/orders?format=json&limit=X&offset=X`.
+    Json(render::page(&format!("{}/restapi/v4/orders", app.base_url), &filters, matching.len(), limit, offset, results))
+        .into_response()
+}
+
+async fn get_order(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if let Err(r) = authorize(&app, &headers) {
+        return r;
+    }
+    let store = app.store.lock().expect("store");
+    match id.parse::<u64>().ok().and_then(|id| store.orders.get(&id)) {
+        Some(o) => Json(render::order(&app.base_url, o)).into_response(),
+        None => detail(StatusCode::NOT_FOUND, "Not found."),
+    }
+}
+
+async fn order_action(State(app): State<App>, headers: HeaderMap, Path((id, action)): Path<(String, String)>, body: Bytes) -> Response {
+    if let Err(r) = authorize(&app, &headers) {
+        return r;
+    }
+    let v = match json_body(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<u64>() else {
+        return detail(StatusCode::NOT_FOUND, "Not found.");
+    };
+    let known = ["acknowledge", "backorder", "cancel_acknowledge", "dispatch", "return_acknowledge"];
+    if !known.contains(&action.as_str()) {
+        return detail(StatusCode::NOT_FOUND, "Not found.");
+    }
+    match app.store.lock().expect("store").order_action(id, &action, &v) {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(r) => refuse(r),
+    }
+}
+
+async fn carriers(State(app): State<App>, headers: HeaderMap) -> Response {
+    if let Err(r) = authorize(&app, &headers) {
+        return r;
+    }
+    let store = app.store.lock().expect("store");
+    let list: Vec<Value> = store.carriers.iter().map(|(id, slug, name)| json!({"id": id, "slug": slug, "name": name})).collect();
+    Json(list).into_response()
+}
+
+async fn list_returns(State(app): State<App>, headers: HeaderMap, Query(q): Params) -> Response {
+    if let Err(r) = authorize(&app, &headers) {
+        return r;
+    }
+    let (limit, offset) = paging(&app, &q);
+    let store = app.store.lock().expect("store");
+    let matching: Vec<_> =
+        store.returns.iter().filter(|r| q.get("return_status").is_none_or(|s| r.status == *s)).collect();
+    let results = matching
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .filter_map(|r| store.orders.get(&r.order_id).map(|o| render::return_(&app.base_url, r, o)))
+        .collect();
+    let filters: Vec<(&str, &String)> = q.get("return_status").map(|v| ("return_status", v)).into_iter().collect();
+    Json(render::page(&format!("{}/restapi/v4/returns/", app.base_url), &filters, matching.len(), limit, offset, results))
+        .into_response()
+}
+
+async fn list_products(State(app): State<App>, headers: HeaderMap, Query(q): Params) -> Response {
+    if let Err(r) = authorize(&app, &headers) {
+        return r;
+    }
+    let (limit, offset) = paging(&app, &q);
+    let store = app.store.lock().expect("store");
+    let matching: Vec<_> =
+        store.products.values().filter(|p| q.get("part_number").is_none_or(|n| p.part_number == *n)).collect();
+    let results = matching.iter().skip(offset).take(limit).map(|p| render::product(&app.base_url, p)).collect();
+    let filters: Vec<(&str, &String)> = q.get("part_number").map(|v| ("part_number", v)).into_iter().collect();
+    Json(render::page(&format!("{}/api/v4/products/", app.base_url), &filters, matching.len(), limit, offset, results))
+        .into_response()
+}
+
+async fn get_product(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if let Err(r) = authorize(&app, &headers) {
+        return r;
+    }
+    let store = app.store.lock().expect("store");
+    match id.parse::<u64>().ok().and_then(|id| store.products.get(&id)) {
+        Some(p) => Json(render::product(&app.base_url, p)).into_response(),
+        None => refuse(Refusal::not_found("Product not found.", "PRODUCT_NOT_FOUND")),
+    }
+}
+
+async fn update_stock(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> Response {
+    if let Err(r) = authorize(&app, &headers) {
+        return r;
+    }
+    let v = match json_body(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<u64>() else {
+        return refuse(Refusal::not_found("Product not found.", "PRODUCT_NOT_FOUND"));
+    };
+    match app.store.lock().expect("store").update_stock(id, &v) {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(r) => refuse(r),
+    }
+}
+
+/// Django's answer to a POST without its trailing slash, or an unknown path.
+async fn fallback(method: Method) -> Response {
+    if method == Method::POST {
+        return detail(StatusCode::METHOD_NOT_ALLOWED, "Method \"POST\" not allowed.");
+    }
+    detail(StatusCode::NOT_FOUND, "Not found.")
+}
+
+async fn method_not_allowed(method: Method) -> Response {
+    detail(StatusCode::METHOD_NOT_ALLOWED, &format!("Method \"{method}\" not allowed."))
+}
