@@ -5,6 +5,7 @@ pub mod config;
 pub mod domain;
 pub mod grpc;
 pub mod http;
+pub mod magento;
 pub mod marketplace;
 pub mod sandbox;
 pub mod store;

@@ -3,3 +3,7 @@ pub mod exception;
 pub mod money;
 pub mod order;
 pub mod retry;
+pub mod address;
+pub mod country;
+pub mod magento_order;
+pub mod webhook_signature;

@@ -3,6 +3,7 @@
 pub mod call_log;
 pub mod edge;
 pub mod faults;
+pub mod magento;
 
 pub use call_log::{CallLog, CallRecord};
 pub use faults::{Fault, FaultPlan, FaultRule};
