@@ -7,3 +7,7 @@ pub mod address;
 pub mod country;
 pub mod magento_order;
 pub mod webhook_signature;
+pub mod buffer;
+pub mod glob;
+pub mod push_priority;
+pub mod sku_match;
