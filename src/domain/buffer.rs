@@ -48,7 +48,9 @@ pub struct SkuOverride {
 #[serde(deny_unknown_fields)]
 pub struct PeakRule {
     pub name: String,
+    #[serde(deserialize_with = "instant")]
     pub from: DateTime<Utc>,
+    #[serde(deserialize_with = "instant")]
     pub until: DateTime<Utc>,
     /// SKU patterns it applies to; empty means every SKU.
     #[serde(default)]
@@ -61,6 +63,23 @@ pub struct PeakRule {
     pub maximum: Option<u32>,
     #[serde(default)]
     pub floor: Option<u32>,
+}
+
+/// An RFC 3339 time, quoted or as a bare TOML datetime (which arrives as a one-entry map).
+fn instant<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Toml(std::collections::BTreeMap<String, String>),
+    }
+    let text = match Raw::deserialize(d)? {
+        Raw::Text(s) => s,
+        Raw::Toml(m) => m.into_values().next().unwrap_or_default(),
+    };
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| serde::de::Error::custom(format!("{text:?} is not an RFC 3339 time with offset, e.g. 2026-11-23T00:00:00Z ({e})")))
 }
 
 macro_rules! params_of {
