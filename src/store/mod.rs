@@ -4,6 +4,8 @@ pub mod cursors;
 pub mod entities;
 pub mod exceptions;
 pub mod jobs;
+pub mod mapping;
+pub mod stock;
 mod sql;
 mod time;
 

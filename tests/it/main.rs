@@ -5,3 +5,4 @@ mod support;
 mod migrations;
 mod queue;
 mod serve;
+mod stock_store;
