@@ -41,23 +41,34 @@ fn renew_at(token: &str, fallback: Duration, margin: Duration) -> Instant {
     Instant::now() + life.saturating_sub(margin.min(life / 4))
 }
 
+/// What [`Auth::bearer`] did with the caller's rate-limit permit.
+pub enum Bearer {
+    /// A valid access token: send the call with it now.
+    Ready(SecretString),
+    /// The permit was spent on a token call (renewal, login, or a throttled attempt):
+    /// take a new permit and ask again.
+    Spent,
+}
+
 impl Auth {
-    /// A valid access token, renewing or logging in first when needed. Concurrent callers share
-    /// one renewal.
-    pub async fn bearer(&self, http: &EdgeHttp) -> Result<SecretString, MarketplaceError> {
+    /// Call this holding a fresh permit. When no renewal is needed the token comes back at once;
+    /// otherwise the permit is used for the one token call due (refresh, or login once the refresh
+    /// token is spent or refused), so no permit ever waits on a token call and ages. Concurrent
+    /// callers share one renewal.
+    pub async fn bearer(&self, http: &EdgeHttp) -> Result<Bearer, MarketplaceError> {
         let mut guard = self.session.lock().await;
         let now = Instant::now();
         let cfg = http.config();
         if let Some(s) = guard.as_ref() {
             if now < s.access_renew_at {
-                return Ok(s.access.clone());
+                return Ok(Bearer::Ready(s.access.clone()));
             }
         }
         if let Some(s) = guard.as_mut().filter(|s| now < s.refresh_renew_at) {
             let body = serde_json::to_value(wire::Refresh { refresh: s.refresh.expose_secret() }).expect("json");
-            match http.token_call(REFRESH_PATH, &body).await {
-                Ok(t) => {
-                    if let Some(access) = t.access {
+            match http.token_call(REFRESH_PATH, &body).await? {
+                TokenAnswer::Tokens(t) => match t.access {
+                    Some(access) => {
                         s.access_renew_at = renew_at(&access, cfg.access_lifetime, cfg.renew_margin);
                         s.access = SecretString::from(access);
                         if let Some(refresh) = t.refresh {
@@ -65,32 +76,39 @@ impl Auth {
                             s.refresh = SecretString::from(refresh);
                         }
                         tracing::debug!("edge access token refreshed");
-                        return Ok(s.access.clone());
                     }
-                    tracing::warn!("edge token refresh answered without an access token; logging in again");
-                }
-                Err(MarketplaceError::Auth { status, .. }) => {
+                    None => {
+                        tracing::warn!("edge token refresh answered without an access token; logging in again");
+                        *guard = None;
+                    }
+                },
+                TokenAnswer::Refused { status, .. } => {
                     tracing::info!(status, "edge refresh token refused; logging in again");
+                    *guard = None;
                 }
-                Err(e) => return Err(e),
+                TokenAnswer::Throttled => {}
             }
+            return Ok(Bearer::Spent);
         }
         let body = serde_json::to_value(wire::Login { username: &cfg.username, password: cfg.password.expose_secret() })
             .expect("json");
-        let t = http.token_call(LOGIN_PATH, &body).await?;
-        let (Some(access), Some(refresh)) = (t.access, t.refresh) else {
-            return Err(MarketplaceError::Decode("login answer without access and refresh tokens".into()));
-        };
-        let session = Session {
-            access_renew_at: renew_at(&access, cfg.access_lifetime, cfg.renew_margin),
-            access: SecretString::from(access),
-            refresh_renew_at: renew_at(&refresh, cfg.refresh_lifetime, cfg.renew_margin),
-            refresh: SecretString::from(refresh),
-        };
-        tracing::debug!("edge login done");
-        let access = session.access.clone();
-        *guard = Some(session);
-        Ok(access)
+        match http.token_call(LOGIN_PATH, &body).await? {
+            TokenAnswer::Tokens(t) => {
+                let (Some(access), Some(refresh)) = (t.access, t.refresh) else {
+                    return Err(MarketplaceError::Decode("login answer without access and refresh tokens".into()));
+                };
+                *guard = Some(Session {
+                    access_renew_at: renew_at(&access, cfg.access_lifetime, cfg.renew_margin),
+                    access: SecretString::from(access),
+                    refresh_renew_at: renew_at(&refresh, cfg.refresh_lifetime, cfg.renew_margin),
+                    refresh: SecretString::from(refresh),
+                });
+                tracing::debug!("edge login done");
+            }
+            TokenAnswer::Refused { status, message } => return Err(MarketplaceError::Auth { status, message }),
+            TokenAnswer::Throttled => {}
+        }
+        Ok(Bearer::Spent)
     }
 
     /// Forgets the access token (the server refused it); the next call renews.
@@ -99,6 +117,15 @@ impl Auth {
             s.access_renew_at = Instant::now();
         }
     }
+}
+
+/// Outcome of one token call.
+pub enum TokenAnswer {
+    Tokens(wire::Tokens),
+    /// `400`/`401`/`403`: credentials or refresh token refused.
+    Refused { status: u16, message: String },
+    /// `429`: the account is paused; try again with a new permit.
+    Throttled,
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! HTTP plumbing for The Edge: every call takes a permit from the account's limiter first,
 //! carries a fresh bearer token, honours `429` by pausing the whole account, and turns error
 //! answers into [`MarketplaceError`] with the Edge's status, code and message.
-use super::auth::Auth;
+use super::auth::{Auth, Bearer, TokenAnswer};
 use super::config::EdgeConfig;
 use super::{convert, wire};
 use crate::marketplace::rate_limit::{Priority, RateLimiter};
@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 /// Upper bound on pages followed in one listing (a loop guard, far above real volumes).
 const MAX_PAGES: usize = 10_000;
+/// Token calls one business call may make before giving up (refresh, login, throttled tries).
+const MAX_TOKEN_CALLS: u32 = 4;
 
 pub struct EdgeHttp {
     http: reqwest::Client,
@@ -94,32 +96,22 @@ impl EdgeHttp {
         MarketplaceError::Http { status: a.status.as_u16(), code, message, retry_after }
     }
 
-    /// Login or refresh (no bearer). Refusals become [`MarketplaceError::Auth`].
-    pub(super) async fn token_call(&self, path: &str, body: &serde_json::Value) -> Result<wire::Tokens, MarketplaceError> {
-        let mut throttled = 0;
-        loop {
-            self.limiter.acquire(Priority::High).await;
-            let a = self.send(Method::POST, path, &[], Some(body), None).await?;
-            match a.status.as_u16() {
-                200..=299 => return decode(&a.body),
-                429 => {
-                    let wait = self.throttle_wait(&a);
-                    self.limiter.pause(wait).await;
-                    if throttled >= self.config.throttle_retries {
-                        return Err(self.error(&a, Some(wait)));
-                    }
-                    throttled += 1;
-                }
-                s @ (400 | 401 | 403) => {
-                    let (_, message) = convert::error_body(&a.body);
-                    return Err(MarketplaceError::Auth { status: s, message });
-                }
-                _ => return Err(self.error(&a, None)),
+    /// One login or refresh exchange (no bearer), sent on the caller's permit.
+    pub(super) async fn token_call(&self, path: &str, body: &serde_json::Value) -> Result<TokenAnswer, MarketplaceError> {
+        let a = self.send(Method::POST, path, &[], Some(body), None).await?;
+        match a.status.as_u16() {
+            200..=299 => Ok(TokenAnswer::Tokens(decode(&a.body)?)),
+            429 => {
+                self.limiter.pause(self.throttle_wait(&a)).await;
+                Ok(TokenAnswer::Throttled)
             }
+            s @ (400 | 401 | 403) => Ok(TokenAnswer::Refused { status: s, message: convert::error_body(&a.body).1 }),
+            _ => Err(self.error(&a, None)),
         }
     }
 
-    /// An authenticated call; returns the body of a 2xx answer.
+    /// An authenticated call; returns the body of a 2xx answer. Each attempt first takes a
+    /// permit from the account's limiter and uses it at once.
     pub async fn call(
         &self,
         priority: Priority,
@@ -128,10 +120,24 @@ impl EdgeHttp {
         query: &[(&str, String)],
         body: Option<&serde_json::Value>,
     ) -> Result<bytes::Bytes, MarketplaceError> {
-        let (mut throttled, mut renewed) = (0, false);
+        let (mut throttled, mut renewed, mut token_calls) = (0, false, 0);
         loop {
             self.limiter.acquire(priority).await;
-            let token = self.auth.bearer(self).await?;
+            let token = match self.auth.bearer(self).await? {
+                Bearer::Ready(t) => t,
+                Bearer::Spent if token_calls < MAX_TOKEN_CALLS => {
+                    token_calls += 1;
+                    continue;
+                }
+                Bearer::Spent => {
+                    return Err(MarketplaceError::Http {
+                        status: 429,
+                        code: None,
+                        message: "could not obtain an access token (throttled)".into(),
+                        retry_after: Some(self.config.default_throttle_wait),
+                    })
+                }
+            };
             let a = self.send(method.clone(), path, query, body, Some(&token)).await?;
             match a.status.as_u16() {
                 200..=299 => return Ok(a.body),

@@ -8,7 +8,10 @@
 //!   wait); [`SlidingWindow`] is the in-process one; a database-backed one (several replicas)
 //!   implements the same trait later;
 //! * [`RateLimiter`] queues callers by [`Priority`] and hands out permits strictly by priority
-//!   (FIFO within one), so order work is never stuck behind thousands of stock updates.
+//!   (FIFO within one), so order work is never stuck behind thousands of stock updates; and a
+//!   small share of every window (`reserve`) is kept out of reach of stock updates, so an
+//!   acknowledgement arriving just after a stock burst used the window does not wait for the
+//!   window to roll (at 250/min that wait would be up to a minute).
 mod window;
 
 pub use window::SlidingWindow;
@@ -38,8 +41,9 @@ impl Priority {
 /// Where permits come from (one account's budget).
 #[async_trait]
 pub trait PermitSource: Send + Sync + 'static {
-    /// Takes one permit if a call may be sent now; otherwise how long to wait before asking again.
-    async fn try_take(&self) -> Result<(), Duration>;
+    /// Takes one permit if a call may be sent now while leaving `reserve` permits of the window
+    /// unused; otherwise how long to wait before asking again.
+    async fn try_take(&self, reserve: u32) -> Result<(), Duration>;
     /// Stops the whole account for `wait` (a `429`'s stated wait). Never shortens a longer pause.
     async fn pause(&self, wait: Duration);
     /// Calls counted in the current window, the budget, and the pause left.
@@ -68,23 +72,38 @@ pub struct RateUsage {
 }
 
 /// Budget settings: `limit` calls per `window`; `margin` is added to the window on our side so
-/// that network jitter never makes the server see `limit + 1` calls in its own window.
+/// that network jitter never makes the server see `limit + 1` calls in its own window;
+/// `reserve` permits of each window only `High` calls may use (`Normal` may use half of them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimitConfig {
     pub limit: u32,
     pub window: Duration,
     pub margin: Duration,
+    pub reserve: u32,
 }
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        RateLimitConfig { limit: 250, window: Duration::from_secs(60), margin: Duration::from_secs(1) }
+        Self::new(250, Duration::from_secs(60))
     }
 }
 
 impl RateLimitConfig {
+    /// `limit` per `window`, margin 1/60 of the window, a tenth of the budget kept for order work.
+    pub fn new(limit: u32, window: Duration) -> Self {
+        RateLimitConfig { limit, window, margin: window / 60, reserve: limit / 10 }
+    }
+    /// The Edge setting `JLBRIDGE_EDGE_RATE_LIMIT` (requests per minute).
     pub fn per_minute(limit: u32) -> Self {
-        RateLimitConfig { limit, ..Default::default() }
+        Self::new(limit, Duration::from_secs(60))
+    }
+    fn reserve_for(&self, p: Priority) -> u32 {
+        let r = self.reserve.min(self.limit.saturating_sub(1));
+        match p {
+            Priority::High => 0,
+            Priority::Normal => r / 2,
+            Priority::Low => r,
+        }
     }
 }
 
@@ -102,6 +121,7 @@ struct Counters {
 /// The account's limiter. Clone it freely; all clones share one budget and one queue.
 #[derive(Clone)]
 pub struct RateLimiter {
+    config: RateLimitConfig,
     source: Arc<dyn PermitSource>,
     tx: mpsc::UnboundedSender<Waiter>,
     counters: Arc<Counters>,
@@ -110,15 +130,19 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// In-process limiter (one replica). Must be called inside a Tokio runtime.
     pub fn new(config: RateLimitConfig) -> Self {
-        Self::with_source(Arc::new(SlidingWindow::new(config)))
+        Self::with_source(config, Arc::new(SlidingWindow::new(config)))
     }
 
-    /// Limiter over any permit source (e.g. a database-shared bucket).
-    pub fn with_source(source: Arc<dyn PermitSource>) -> Self {
+    /// Limiter over any permit source (e.g. a database-shared bucket); `config` gives the reserve.
+    pub fn with_source(config: RateLimitConfig, source: Arc<dyn PermitSource>) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let counters = Arc::new(Counters::default());
-        tokio::spawn(dispatch(source.clone(), rx, counters.clone()));
-        RateLimiter { source, tx, counters }
+        tokio::spawn(dispatch(config, source.clone(), rx, counters.clone()));
+        RateLimiter { config, source, tx, counters }
+    }
+
+    pub fn config(&self) -> &RateLimitConfig {
+        &self.config
     }
 
     /// Waits for a permit to send one call. Dropping the future gives up the place in the queue.
@@ -155,7 +179,12 @@ impl RateLimiter {
 }
 
 /// The single task that hands out permits, highest priority first.
-async fn dispatch(source: Arc<dyn PermitSource>, mut rx: mpsc::UnboundedReceiver<Waiter>, counters: Arc<Counters>) {
+async fn dispatch(
+    config: RateLimitConfig,
+    source: Arc<dyn PermitSource>,
+    mut rx: mpsc::UnboundedReceiver<Waiter>,
+    counters: Arc<Counters>,
+) {
     let mut queues: [VecDeque<oneshot::Sender<()>>; 3] = Default::default();
     loop {
         while let Ok(w) = rx.try_recv() {
@@ -175,14 +204,21 @@ async fn dispatch(source: Arc<dyn PermitSource>, mut rx: mpsc::UnboundedReceiver
             }
             continue;
         };
-        match source.try_take().await {
+        match source.try_take(config.reserve_for(Priority::ALL[next])).await {
             Ok(()) => {
                 let grant = queues[next].pop_front().expect("non-empty queue");
                 counters.queued[next].fetch_sub(1, Ordering::Relaxed);
                 counters.granted.fetch_add(1, Ordering::Relaxed);
                 let _ = grant.send(());
             }
-            Err(wait) => tokio::time::sleep(wait.max(Duration::from_millis(1))).await,
+            // Wait, but wake for a newcomer: it may be more urgent (and entitled to the reserve).
+            Err(wait) => tokio::select! {
+                _ = tokio::time::sleep(wait.max(Duration::from_millis(1))) => {}
+                w = rx.recv() => match w {
+                    Some(w) => queues[w.priority as usize].push_back(w.grant),
+                    None => return,
+                },
+            },
         }
     }
 }

@@ -3,7 +3,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 fn cfg(limit: u32, window_ms: u64) -> RateLimitConfig {
-    RateLimitConfig { limit, window: Duration::from_millis(window_ms), margin: Duration::from_millis(5) }
+    RateLimitConfig { limit, window: Duration::from_millis(window_ms), margin: Duration::from_millis(5), reserve: 0 }
 }
 
 /// Largest number of instants falling in any half-open span of `window`.
@@ -89,4 +89,23 @@ async fn usage_counts_calls_in_the_window() {
     }
     let u = limiter.usage().await;
     assert_eq!((u.calls_in_window, u.limit, u.granted_total), (3, 5, 3));
+}
+
+#[tokio::test]
+async fn stock_cannot_use_the_reserve_but_orders_can() {
+    let config = RateLimitConfig { reserve: 2, ..cfg(5, 10_000) };
+    let limiter = RateLimiter::new(config);
+    for _ in 0..3 {
+        limiter.acquire(Priority::Low).await;
+    }
+    let l = limiter.clone();
+    let blocked = tokio::spawn(async move { l.acquire(Priority::Low).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!blocked.is_finished(), "a stock call used the order reserve");
+    let start = Instant::now();
+    limiter.acquire(Priority::High).await;
+    limiter.acquire(Priority::High).await;
+    assert!(start.elapsed() < Duration::from_millis(500), "order work waited with the reserve free");
+    assert_eq!(limiter.usage().await.calls_in_window, 5);
+    blocked.abort();
 }

@@ -40,19 +40,21 @@ impl SlidingWindow {
 
 #[async_trait]
 impl PermitSource for SlidingWindow {
-    async fn try_take(&self) -> Result<(), Duration> {
+    async fn try_take(&self, reserve: u32) -> Result<(), Duration> {
         let now = Instant::now();
         let mut st = self.state.lock().expect("limiter lock");
         self.prune(&mut st, now);
         if let Some(until) = st.paused_until {
             return Err(until - now);
         }
-        if (st.grants.len() as u32) < self.config.limit {
+        let cap = self.config.limit.saturating_sub(reserve).max(1) as usize;
+        if st.grants.len() < cap {
             st.grants.push_back(now);
             return Ok(());
         }
-        let oldest = *st.grants.front().expect("full window");
-        Err((oldest + self.span()).saturating_duration_since(now))
+        // The grant whose expiry brings the count below `cap`.
+        let blocking = st.grants[st.grants.len() - cap];
+        Err((blocking + self.span()).saturating_duration_since(now))
     }
 
     async fn pause(&self, wait: Duration) {
