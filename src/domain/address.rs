@@ -96,10 +96,10 @@ pub fn normalise_phone(raw: &str, alpha2: &str) -> Result<String, &'static str> 
         return Err("phone_bad_characters");
     }
     if uses_uk_postcodes(alpha2) {
-        let national = if plus && digits.starts_with("44") {
-            format!("0{}", digits[2..].trim_start_matches('0'))
-        } else if digits.starts_with("0044") {
-            format!("0{}", digits[4..].trim_start_matches('0'))
+        let national = if let Some(rest) = digits.strip_prefix("44").filter(|_| plus) {
+            format!("0{}", rest.trim_start_matches('0'))
+        } else if let Some(rest) = digits.strip_prefix("0044") {
+            format!("0{}", rest.trim_start_matches('0'))
         } else if plus {
             return Ok(format!("+{digits}")); // a foreign mobile on a UK delivery: keep it
         } else {

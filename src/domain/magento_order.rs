@@ -21,6 +21,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 pub const INCREMENT_ID_PREFIX: &str = "JL-";
 pub const MAX_EXT_ORDER_ID: usize = 32;
 pub const MAX_INCREMENT_ID: usize = 50;
+/// The Magento module's payment method for orders jlbridge creates.
+pub const PAYMENT_METHOD: &str = "jlbridge_marketplace";
 
 /// The deterministic Magento increment id of a John Lewis order.
 pub fn increment_id_for(reference: &str) -> String {
@@ -31,9 +33,11 @@ pub fn increment_id_for(reference: &str) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MappingOptions {
     pub store_id: u32,
-    /// Offline payment method code; the Magento module registers `johnlewis`.
+    /// Offline payment method code: `jlbridge_marketplace`, registered by the Magento module
+    /// (`clients/magento2`), which also places the MSI reservation `POST /V1/orders` skips.
     pub payment_method: String,
-    /// `<carrier>_<method>` written on the order.
+    /// `<carrier>_<method>` written on the order (`flatrate_flatrate` exists in every store;
+    /// no charge is written, the description says John Lewis).
     pub shipping_method: String,
     pub shipping_description: String,
     /// John Lewis hides customer emails; Magento needs one.
@@ -50,8 +54,8 @@ impl Default for MappingOptions {
     fn default() -> Self {
         MappingOptions {
             store_id: 1,
-            payment_method: "johnlewis".into(),
-            shipping_method: "johnlewis_standard".into(),
+            payment_method: PAYMENT_METHOD.into(),
+            shipping_method: "flatrate_flatrate".into(),
             shipping_description: "John Lewis Marketplace".into(),
             placeholder_email: "johnlewis-marketplace@example.invalid".into(),
             phone_fallback: None,
@@ -78,7 +82,8 @@ pub struct MagentoOrderItem {
 }
 
 /// Everything `POST /V1/orders` needs; `magento::wire` turns it into the request body.
-#[derive(Debug, Clone, PartialEq)]
+/// `Debug` leaves out the customer's email and address.
+#[derive(Clone, PartialEq)]
 pub struct MagentoOrderDraft {
     pub increment_id: String,
     pub ext_order_id: String,
@@ -99,6 +104,19 @@ pub struct MagentoOrderDraft {
     pub payment_note: Vec<String>,
     pub shipping_method: String,
     pub shipping_description: String,
+}
+
+impl std::fmt::Debug for MagentoOrderDraft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MagentoOrderDraft")
+            .field("increment_id", &self.increment_id)
+            .field("ext_order_id", &self.ext_order_id)
+            .field("store_id", &self.store_id)
+            .field("items", &self.items)
+            .field("grand_total", &self.grand_total)
+            .field("currency", &self.currency)
+            .finish_non_exhaustive()
+    }
 }
 
 fn pennies(d: Decimal) -> Decimal {

@@ -92,6 +92,8 @@ fn maps_a_vat_inclusive_order() {
     assert_eq!(draft.total_qty, 3);
     assert!(draft.shipping_description.contains("John Lewis"));
     assert_eq!(draft.customer_email, MappingOptions::default().placeholder_email);
+    let shown = format!("{draft:?}");
+    assert!(shown.contains("JL-Y100009263") && !shown.contains("Jane") && !shown.contains("RG1"), "{shown}");
 }
 
 #[test]

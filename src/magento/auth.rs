@@ -180,6 +180,25 @@ mod tests {
         );
     }
 
+    /// RFC 5849 §1.2: the signed photo request (HMAC-SHA1), query parameters from the URL.
+    #[test]
+    fn rfc5849_example_signature() {
+        let url = Url::parse("http://photos.example.net/photos?file=vacation.jpg&size=original").unwrap();
+        let mut params: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        params.extend([
+            p("oauth_consumer_key", "dpf43f3p2l4k3l03"),
+            p("oauth_token", "nnch734d00sl2jdk"),
+            p("oauth_signature_method", "HMAC-SHA1"),
+            p("oauth_timestamp", "137131202"),
+            p("oauth_nonce", "chapoH"),
+        ]);
+        let base = signature_base_string("GET", &base_string_uri(&url), &params);
+        assert_eq!(
+            sign_base_string(SignatureMethod::HmacSha1, &base, "kd94hf93k423kf44", "pfkkdhi9sl3r4s00"),
+            "MdpQcU8iPSUjWoN/UDMsK2sui9I="
+        );
+    }
+
     #[test]
     fn base_uri_drops_default_port_and_query() {
         let u = Url::parse("HTTPS://Shop.Example.com:443/rest/default/V1/orders?searchCriteria%5BpageSize%5D=5").unwrap();

@@ -56,11 +56,20 @@ pub async fn call_log(State(sh): State<Arc<Shared>>, req: Request, next: Next) -
 pub async fn local_faults(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let (fail, delay) = {
         let mut f = sh.faults.lock().expect("lock");
-        (f.fail_next.pop_front(), f.delay)
+        let delay = match &f.delay {
+            Some((Some(m), d)) if m.eq_ignore_ascii_case(req.method().as_str()) => Some(*d),
+            Some((None, d)) => Some(*d),
+            _ => None,
+        };
+        (f.fail_next.pop_front(), delay)
     };
-    if let Some((status, body)) = fail {
+    if let Some((status, body, retry_after)) = fail {
         let status = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        return (status, body).into_response();
+        let mut resp = (status, body).into_response();
+        if let Some(secs) = retry_after {
+            resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
+        }
+        return resp;
     }
     let resp = next.run(req).await;
     if let Some(d) = delay {

@@ -10,7 +10,7 @@ pub mod webhooks;
 
 pub use middleware::CallRecord;
 pub use state::{Event, Reservation};
-pub use webhooks::{SentWebhook, WebhookTarget};
+pub use webhooks::{SentWebhook, WebhookFaults, WebhookTarget};
 
 use crate::magento::MagentoConfig;
 use axum::Router;
@@ -34,8 +34,10 @@ pub struct SandboxOAuth {
 
 #[derive(Debug, Default)]
 pub(crate) struct LocalFaults {
-    pub delay: Option<Duration>,
-    pub fail_next: VecDeque<(u16, String)>,
+    /// Delay answers to requests of this method (`None`: every method).
+    pub delay: Option<(Option<String>, Duration)>,
+    /// (status, raw body, Retry-After seconds)
+    pub fail_next: VecDeque<(u16, String, Option<u64>)>,
 }
 
 /// State shared by the handlers and the handle.
@@ -45,7 +47,8 @@ pub(crate) struct Shared {
     pub faults: Mutex<LocalFaults>,
     pub token: String,
     pub oauth: Option<SandboxOAuth>,
-    events: mpsc::UnboundedSender<Event>,
+    events: mpsc::UnboundedSender<webhooks::Outgoing>,
+    webhook_faults: Arc<Mutex<WebhookFaults>>,
     webhook_target: Arc<Mutex<Option<WebhookTarget>>>,
     webhooks_sent: Arc<Mutex<Vec<SentWebhook>>>,
 }
@@ -55,8 +58,13 @@ impl Shared {
     pub fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         let mut s = self.state.lock().expect("sandbox state lock");
         let out = f(&mut s);
-        for e in s.events.drain(..) {
-            let _ = self.events.send(e);
+        let target = self.webhook_target.lock().expect("lock").clone();
+        let observed_at = chrono::Utc::now();
+        for event in s.events.drain(..) {
+            // Events before a target is configured are not sent (as a module not yet set up).
+            if let Some(t) = &target {
+                let _ = self.events.send(webhooks::Outgoing { event, target: t.clone(), observed_at });
+            }
         }
         out
     }
@@ -84,7 +92,8 @@ impl MagentoSandbox {
     pub async fn start_with(token: &str, oauth: Option<SandboxOAuth>) -> std::io::Result<Self> {
         let webhook_target = Arc::new(Mutex::new(None));
         let webhooks_sent = Arc::new(Mutex::new(Vec::new()));
-        let events = webhooks::spawn_sender(webhook_target.clone(), webhooks_sent.clone());
+        let webhook_faults = Arc::new(Mutex::new(WebhookFaults::default()));
+        let events = webhooks::spawn_sender(webhooks_sent.clone(), webhook_faults.clone());
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             calls: Mutex::new(Vec::new()),
@@ -92,6 +101,7 @@ impl MagentoSandbox {
             token: token.to_owned(),
             oauth,
             events,
+            webhook_faults,
             webhook_target,
             webhooks_sent,
         });
@@ -158,6 +168,13 @@ impl MagentoSandbox {
         self.shared.with(|s| s.salable(sku, stock_id).ok())
     }
 
+    /// Acts as if the jlbridge Magento module were installed: orders created through
+    /// `POST /V1/orders` with payment `jlbridge_marketplace` then reserve stock. Off by
+    /// default (plain Magento: no reservation on that route).
+    pub fn set_connector_module(&self, installed: bool) {
+        self.shared.with(|s| s.connector_module = installed);
+    }
+
     pub fn reservations(&self) -> Vec<Reservation> {
         self.shared.with(|s| s.reservations.clone())
     }
@@ -215,19 +232,29 @@ impl MagentoSandbox {
         *self.shared.webhook_target.lock().expect("lock") = Some(WebhookTarget { url: url.into(), secret: secret.into() });
     }
 
+    /// Duplicates and/or swaps outgoing webhooks from now on.
+    pub fn set_webhook_faults(&self, faults: WebhookFaults) {
+        *self.shared.webhook_faults.lock().expect("lock") = faults;
+    }
+
     pub fn webhooks_sent(&self) -> Vec<SentWebhook> {
         self.shared.webhooks_sent.lock().expect("lock").clone()
     }
 
-    /// Delays every answer (after the request is handled): a client timeout then leaves
-    /// the change made. `None` turns it off.
-    pub fn set_response_delay(&self, delay: Option<Duration>) {
-        self.shared.faults.lock().expect("lock").delay = delay;
+    /// Delays the answers to `method` requests (every method when `None`) after handling
+    /// them: a client that times out has still changed the store.
+    pub fn delay_responses(&self, method: Option<&str>, delay: Duration) {
+        self.shared.faults.lock().expect("lock").delay = Some((method.map(str::to_owned), delay));
     }
 
-    /// The next request gets this status and raw body instead of being handled.
-    pub fn fail_next(&self, status: u16, body: &str) {
-        self.shared.faults.lock().expect("lock").fail_next.push_back((status, body.to_owned()));
+    pub fn clear_delay(&self) {
+        self.shared.faults.lock().expect("lock").delay = None;
+    }
+
+    /// The next request gets this status and raw body (and `Retry-After`, when given)
+    /// instead of being handled.
+    pub fn fail_next(&self, status: u16, body: &str, retry_after_secs: Option<u64>) {
+        self.shared.faults.lock().expect("lock").fail_next.push_back((status, body.to_owned(), retry_after_secs));
     }
 }
 

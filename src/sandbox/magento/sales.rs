@@ -1,5 +1,8 @@
 //! Orders and shipments in the simulated store: `POST /V1/orders` (no reservation, unique
 //! increment id per store), storefront checkout (reserves), comments, cancel, ship.
+//! Webhooks follow the jlbridge Magento module (`clients/magento2`): `shipment.created` and
+//! `order.canceled` only for John Lewis orders; with `connector_module` on, orders paid with
+//! `jlbridge_marketplace` get the MSI reservation the module places.
 use super::state::{dec, now, Event, SbError, SbResult, State};
 use crate::magento::wire::num;
 use rust_decimal::Decimal;
@@ -11,6 +14,21 @@ fn required(e: &Value, field: &str) -> SbResult<()> {
     }
     Ok(())
 }
+
+/// The Magento module's view of a John Lewis order: its payment method, or an
+/// `ext_order_id`; the reference is `ext_order_id`, else the increment id.
+pub fn marketplace_reference(order: &Value) -> Option<String> {
+    let ext = order["ext_order_id"].as_str().map(str::trim).filter(|s| !s.is_empty());
+    let ours = order.pointer("/payment/method").and_then(Value::as_str) == Some(CONNECTOR_PAYMENT_METHOD);
+    match ext {
+        Some(e) => Some(e.to_owned()),
+        None if ours => order["increment_id"].as_str().map(str::to_owned),
+        None => None,
+    }
+}
+
+/// Payment method registered by the jlbridge Magento module.
+pub const CONNECTOR_PAYMENT_METHOD: &str = "jlbridge_marketplace";
 
 fn open_qty(item: &Value) -> Decimal {
     let q = |k: &str| dec(&item[k]).unwrap_or_default();
@@ -39,8 +57,10 @@ impl State {
             Some(i) if !i.is_empty() => i.to_owned(),
             _ => self.increment(),
         };
+        // The unique key (increment_id, store_id) compares as MySQL's default collation does.
         let taken = self.orders.values().any(|o| {
-            o["store_id"].as_i64() == Some(store_id) && o["increment_id"].as_str() == Some(increment_id.as_str())
+            o["store_id"].as_i64() == Some(store_id)
+                && o["increment_id"].as_str().is_some_and(|i| i.eq_ignore_ascii_case(&increment_id))
         });
         if taken {
             return Err(SbError::new(400, "Unique constraint violation found"));
@@ -75,6 +95,20 @@ impl State {
         o.entry("status_histories").or_insert(json!([]));
         o.entry("ext_order_id").or_insert(Value::Null);
         self.orders.insert(id, entity.clone());
+        // With the jlbridge module installed, its orders get the reservation Magento skips.
+        let ours = entity.pointer("/payment/method").and_then(Value::as_str) == Some(CONNECTOR_PAYMENT_METHOD);
+        if self.connector_module && ours {
+            let lines: Vec<(String, Decimal)> = entity["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|i| Some((i["sku"].as_str()?.to_owned(), dec(&i["qty_ordered"])?)))
+                .collect();
+            for (sku, qty) in &lines {
+                self.reserve(sku, -*qty, "order_placed");
+            }
+            self.stock_changed(lines.into_iter().map(|(s, _)| s));
+        }
         Ok(entity)
     }
 
@@ -119,7 +153,12 @@ impl State {
             "is_customer_notified": history.get("is_customer_notified").cloned().unwrap_or(json!(0)),
             "is_visible_on_front": history.get("is_visible_on_front").cloned().unwrap_or(json!(0)),
             "entity_name": history.get("entity_name").cloned().unwrap_or(json!("order")), "created_at": now()});
-        order["status_histories"].as_array_mut().map(|h| h.push(entry));
+        if !order["status_histories"].is_array() {
+            order["status_histories"] = json!([]);
+        }
+        if let Some(h) = order["status_histories"].as_array_mut() {
+            h.push(entry);
+        }
         Ok(true)
     }
 
@@ -144,6 +183,10 @@ impl State {
         order["state"] = json!("canceled");
         order["status"] = json!("canceled");
         order["updated_at"] = json!(now());
+        if let Some(reference) = marketplace_reference(order) {
+            let hook = json!({"order_increment_id": order["increment_id"], "marketplace_order_reference": reference});
+            self.events.push(Event::OrderCanceled(hook));
+        }
         for (sku, qty) in &released {
             self.reserve(sku, *qty, "order_canceled");
         }
@@ -229,10 +272,12 @@ impl State {
         order["state"] = json!(state);
         order["status"] = json!(state);
         order["updated_at"] = json!(t);
-        let hook = json!({"order_increment_id": order["increment_id"], "marketplace_order_reference": order["ext_order_id"],
-            "shipment_id": shipment_id, "items": hook_items,
-            "tracks": tracks.iter().map(|t| json!({"carrier_code": t["carrier_code"], "title": t["title"], "track_number": t["track_number"]})).collect::<Vec<_>>()});
-        self.events.push(Event::ShipmentCreated(hook));
+        if let Some(reference) = marketplace_reference(order) {
+            let hook = json!({"order_increment_id": order["increment_id"], "marketplace_order_reference": reference,
+                "shipment_id": shipment_id, "items": hook_items,
+                "tracks": tracks.iter().map(|t| json!({"carrier_code": t["carrier_code"], "title": t["title"], "track_number": t["track_number"]})).collect::<Vec<_>>()});
+            self.events.push(Event::ShipmentCreated(hook));
+        }
         let skus: Vec<String> = lines.iter().map(|(i, _)| i["sku"].as_str().unwrap_or_default().to_owned()).collect();
         self.stock_changed(skus);
         Ok(shipment_id)
@@ -261,6 +306,29 @@ mod tests {
         assert!(s.save_order(e, 2).is_ok(), "increment ids are unique per store");
         s.place_storefront_order(&[("A".into(), Decimal::from(3))], 1).unwrap();
         assert_eq!(s.salable("A", 1), Ok(Decimal::from(7)));
+    }
+
+    #[test]
+    fn with_the_connector_module_its_orders_reserve() {
+        let mut s = store();
+        s.connector_module = true;
+        let e = json!({"increment_id": "JL-2", "ext_order_id": "Y2", "customer_email": "x@example.invalid", "grand_total": 20,
+                       "base_grand_total": 20, "payment": {"method": CONNECTOR_PAYMENT_METHOD}, "items": [{"sku": "A", "qty_ordered": 2}]});
+        let o = s.save_order(e, 1).unwrap();
+        assert_eq!(s.salable("A", 1), Ok(Decimal::from(8)));
+        s.events.clear();
+        s.ship(o["entity_id"].as_i64().unwrap(), &[], &[], "default").unwrap();
+        assert!(matches!(&s.events[0], Event::ShipmentCreated(h) if h["marketplace_order_reference"] == "Y2"));
+        assert_eq!(s.salable("A", 1), Ok(Decimal::from(8)), "shipment: source -2, reservation +2");
+    }
+
+    #[test]
+    fn storefront_shipments_send_no_marketplace_webhook() {
+        let mut s = store();
+        let o = s.place_storefront_order(&[("A".into(), Decimal::from(1))], 1).unwrap();
+        s.events.clear();
+        s.ship(o["entity_id"].as_i64().unwrap(), &[], &[], "default").unwrap();
+        assert!(!s.events.iter().any(|e| matches!(e, Event::ShipmentCreated(_))));
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub type SbResult<T> = Result<T, SbError>;
 pub enum Event {
     StockChanged(Vec<(String, Decimal)>),
     ShipmentCreated(Value),
+    OrderCanceled(Value),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,6 +87,8 @@ pub struct State {
     pub shipments: BTreeMap<i64, Value>,
     /// The stock the website sells from (storefront reservations, webhook quantities).
     pub sales_stock_id: i64,
+    /// The jlbridge Magento module is installed (reservations for its orders).
+    pub connector_module: bool,
     pub events: Vec<Event>,
     last_salable: HashMap<String, Decimal>,
     next_id: i64,
@@ -103,6 +106,7 @@ impl Default for State {
             orders: BTreeMap::new(),
             shipments: BTreeMap::new(),
             sales_stock_id: 1,
+            connector_module: false,
             events: Vec::new(),
             last_salable: HashMap::new(),
             next_id: 1,
