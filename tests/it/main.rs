@@ -16,3 +16,6 @@ mod migrations;
 mod queue;
 mod serve;
 mod stock_store;
+mod webhook_corpus;
+mod webhook_support;
+mod webhooks;
