@@ -1,5 +1,6 @@
 //! The command line: `serve`, `migrate`, `config check`, `demo`.
 mod demo;
+pub mod mapping;
 pub mod webhook;
 
 use crate::app::{shutdown_signal, App};
@@ -34,6 +35,11 @@ pub enum Command {
     },
     /// Run a self-contained demonstration on a throw-away SQLite database.
     Demo(demo::DemoArgs),
+    /// The SKU ↔ John Lewis part number mapping.
+    Mapping {
+        #[command(subcommand)]
+        action: mapping::MappingAction,
+    },
     /// Webhook tools: sign a test event as Magento would.
     Webhook {
         #[command(subcommand)]
@@ -98,6 +104,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => demo::run(args).await,
         Command::Webhook { action } => webhook::run(action),
+        Command::Mapping { action } => {
+            let config = load(cli.config.as_deref())?;
+            crate::telemetry::init(&config.log);
+            mapping::run(config, action).await
+        }
     }
 }
 

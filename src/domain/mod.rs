@@ -12,3 +12,4 @@ pub mod retry;
 pub mod sku_match;
 pub mod webhook_event;
 pub mod webhook_signature;
+pub mod mapping_sheet;

@@ -113,7 +113,7 @@ async fn mapping_import(db: &DatabaseConnection) {
     let row = |sku: &str, pn: &str| MappingRow { sku: sku.into(), part_number: PartNumber::parse(pn).unwrap(), extra: None };
     let c = mapping::import(db, &[row("M1", "10000001"), row("M2", "10000002")]).await.unwrap();
     assert_eq!(c.added, 2);
-    let v = Verification { product_id: Some("77".into()), traded_code: Some("M1".into()), verified: true, error: None };
+    let v = Verification { product_id: Some("77".into()), traded_code: Some("M1".into()), verified: true, blocked: false, error: None };
     mapping::set_verification(db, "M1", &v).await.unwrap();
     assert_eq!(mapping::get(db, "M1").await.unwrap().unwrap().product_id.as_deref(), Some("77"));
     // Same file again: nothing changes; the verification stays.
