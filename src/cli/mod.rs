@@ -1,5 +1,7 @@
 //! The command line: `serve`, `migrate`, `config check`, `demo`.
 mod demo;
+pub mod mapping;
+pub mod webhook;
 
 use crate::app::{shutdown_signal, App};
 use crate::config::Config;
@@ -33,6 +35,16 @@ pub enum Command {
     },
     /// Run a self-contained demonstration on a throw-away SQLite database.
     Demo(demo::DemoArgs),
+    /// The SKU ↔ John Lewis part number mapping.
+    Mapping {
+        #[command(subcommand)]
+        action: mapping::MappingAction,
+    },
+    /// Webhook tools: sign a test event as Magento would.
+    Webhook {
+        #[command(subcommand)]
+        action: webhook::WebhookAction,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -91,6 +103,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(args) => demo::run(args).await,
+        Command::Webhook { action } => webhook::run(action),
+        Command::Mapping { action } => {
+            let config = load(cli.config.as_deref())?;
+            crate::telemetry::init(&config.log);
+            mapping::run(config, action).await
+        }
     }
 }
 

@@ -1,0 +1,3 @@
+//! The flows and their schedulers.
+pub mod clients;
+pub mod stock;
