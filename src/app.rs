@@ -30,6 +30,8 @@ pub struct AppState {
     pub queue: Queue,
     pub pulse: WorkerPulse,
     pub flows: Arc<Vec<FlowStatus>>,
+    /// Outbound clients, built once (`None` while not configured).
+    pub connectors: crate::connectors::Connectors,
 }
 
 /// Routes each job kind to the flow that handles it.
@@ -105,7 +107,9 @@ impl App {
         for f in flows.iter().filter(|f| !f.missing.is_empty()) {
             warn!(flow = %f.name, "flow is off until configured: {}", f.missing.join("; "));
         }
+        let connectors = crate::connectors::build(&config, &db)?;
         let state = AppState {
+            connectors,
             config: Arc::new(config),
             db,
             queue: queue.clone(),

@@ -2,6 +2,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod connectors;
 pub mod domain;
 pub mod grpc;
 pub mod http;

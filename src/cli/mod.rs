@@ -1,6 +1,7 @@
-//! The command line: `serve`, `migrate`, `config check`, `demo`.
+//! The command line: `serve`, `migrate`, `config check`, `demo`, `sandbox`.
 mod demo;
 pub mod mapping;
+mod sandbox;
 pub mod webhook;
 
 use crate::app::{shutdown_signal, App};
@@ -45,6 +46,8 @@ pub enum Command {
         #[command(subcommand)]
         action: webhook::WebhookAction,
     },
+    /// Run the simulated Edge and Magento APIs standalone.
+    Sandbox(sandbox::SandboxArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -108,6 +111,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load(cli.config.as_deref())?;
             crate::telemetry::init(&config.log);
             mapping::run(config, action).await
+        }
+        Command::Sandbox(args) => {
+            crate::telemetry::init(&crate::config::LogConfig::default());
+            sandbox::run(args).await
         }
     }
 }

@@ -188,6 +188,11 @@ impl Config {
                 }
             }
             MarketplaceKind::EdgeSftp => {
+                out.push(ConfigError::new(
+                    "marketplace.kind",
+                    "is edge_sftp, whose adapter is not in this build yet",
+                    "set JLBRIDGE_MARKETPLACE=edge to use The Edge REST API",
+                ));
                 if self.sftp.url.is_none() {
                     out.push(ConfigError::missing("sftp.url"));
                 }

@@ -15,6 +15,7 @@ mod magento_webhooks;
 mod migrations;
 mod php_module;
 mod queue;
+mod rate_limit_shared;
 mod serve;
 mod stock_mapping;
 mod stock_store;
