@@ -3,11 +3,13 @@
 mod env;
 mod lists;
 mod secret;
+mod shipments;
 mod stock;
 mod validate;
 
 pub use lists::StringList;
 pub use secret::Secret;
+pub use shipments::ShipmentsConfig;
 pub use stock::StockConfig;
 pub use validate::{ConfigError, ConfigErrors};
 
@@ -29,6 +31,7 @@ pub struct Config {
     pub sftp: SftpConfig,
     pub alerts: AlertConfig,
     pub carriers: CarrierConfig,
+    pub shipments: ShipmentsConfig,
     pub jobs: JobsConfig,
     pub log: LogConfig,
     pub stock: StockConfig,

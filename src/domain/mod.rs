@@ -1,7 +1,9 @@
 //! Pure rules: no I/O, no clocks read implicitly, no database.
 pub mod address;
 pub mod buffer;
+pub mod carrier;
 pub mod country;
+pub mod dispatch;
 pub mod exception;
 pub mod glob;
 pub mod magento_order;
@@ -10,6 +12,7 @@ pub mod order;
 pub mod push_priority;
 pub mod retry;
 pub mod sku_match;
+pub mod tracking;
 pub mod webhook_event;
 pub mod webhook_signature;
 pub mod mapping_sheet;
