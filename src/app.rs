@@ -149,7 +149,11 @@ impl App {
             }
         });
 
-        let handlers = Handlers::default();
+        let mut handlers = Handlers::default();
+        if let Some(flow) = crate::sync::shipments::wiring::build(&state)? {
+            handlers.register(Arc::new(flow.clone()));
+            flow.spawn_schedulers(&mut tasks, &shutdown);
+        }
         let mut pool = WorkerPool::new(
             queue,
             Arc::new(handlers),

@@ -17,6 +17,8 @@ mod php_module;
 mod queue;
 mod rate_limit_shared;
 mod serve;
+mod shipments;
+mod shipments_support;
 mod stock_mapping;
 mod stock_store;
 mod webhook_corpus;

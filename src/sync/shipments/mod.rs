@@ -14,6 +14,7 @@ pub mod catch_up;
 pub mod dispatch;
 pub mod lookup;
 pub mod watchdog;
+pub mod wiring;
 
 use crate::config::ShipmentsConfig;
 use crate::domain::carrier::CarrierMap;
