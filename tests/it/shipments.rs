@@ -159,4 +159,31 @@ async fn the_watchdog_fires_for_a_shipment_left_unconfirmed() {
     r.stop().await;
 }
 
+#[tokio::test]
+async fn a_tracking_number_added_later_is_picked_up() {
+    let mut r = rig(true).await;
+    r.start(DEFAULT_MAP, true).await;
+    let sid = r.ship(&[("SHIRT-M", "2")], &[]); // shipped without tracking
+    assert!(
+        eventually(10, || async {
+            let db = &r.app().state.db;
+            jlbridge::store::entities::job::Entity::find().all(db).await.unwrap().iter().any(|j| j.attempts >= 2)
+        })
+        .await,
+        "the dispatch waits for a tracking number"
+    );
+    assert_eq!(r.dispatches_accepted(), 0);
+    // The second shipment.created (same shipment id) is accepted but its job is a duplicate
+    // by dedupe key; the waiting job re-reads the shipment from Magento and finds the track.
+    r.magento.add_track(sid, "custom", "Royal Mail Special Delivery", "ZX987654321GB").unwrap();
+    assert!(r.line_dispatched("1", 20).await);
+    assert_eq!(r.line("1").tracking_number.as_deref(), Some("ZX987654321GB"));
+    let hooks = r.magento.webhooks_sent();
+    assert_eq!(hooks.iter().filter(|w| w.kind == "shipment.created" && w.status == Some(202)).count(), 2);
+    let jobs = jlbridge::store::entities::job::Entity::find().all(&r.app().state.db).await.unwrap();
+    assert_eq!(jobs.iter().filter(|j| j.kind == "shipment.dispatch").count(), 1);
+    assert_eq!(r.dispatches_accepted(), 1);
+    r.stop().await;
+}
+
 use sea_orm::EntityTrait;
