@@ -1,7 +1,7 @@
 //! The shipments flow end to end on the sandboxes: Magento ships → signed webhook → jlbridge
 //! → dispatch on the simulated Edge with the mapped slug and tracking, exactly once.
-use crate::shipments_support::{rig, DEFAULT_MAP, REF};
-use crate::support::eventually;
+use crate::shipments_support::{rig, rig_on, DEFAULT_MAP, REF};
+use crate::support::{eventually, fresh_postgres, postgres_or_skip};
 use jlbridge::sandbox::faults::{Fault, FaultRule};
 use jlbridge::store::cursors;
 use jlbridge::sync::shipments::catch_up::CURSOR;
@@ -71,6 +71,26 @@ async fn with_a_third_of_calls_failing_it_still_dispatches_exactly_once() {
     for kind in ["marketplace_rejected", "shipped_not_confirmed", "carrier_unmapped"] {
         assert!(r.exceptions(kind).await.is_empty(), "{kind}");
     }
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn dispatch_catch_up_watchdog_and_cancellation_on_postgres() {
+    let Some(admin) = postgres_or_skip("dispatch_catch_up_watchdog_and_cancellation_on_postgres") else { return };
+    let mut r = rig_on(true, Some(fresh_postgres(&admin).await)).await;
+    r.start(DEFAULT_MAP, true).await;
+    r.ship(&[("SHIRT-M", "2")], &[("custom", "Royal Mail Tracked 48", "AB123456789GB")]);
+    assert!(r.line_dispatched("1", 20).await);
+    let flow = r.flow();
+    // Missed webhook for the second parcel: the catch-up finds it.
+    r.magento.set_webhook_target("http://127.0.0.1:9/nowhere", &crate::webhook_support::secret(crate::webhook_support::KEY_A));
+    r.ship(&[("SHIRT-L", "1")], &[("dpd", "DPD", "15501234567890")]);
+    assert_eq!(flow.catch_up_pass().await.unwrap().enqueued.len(), 1);
+    assert!(r.line_dispatched("2", 20).await);
+    assert_eq!(r.dispatches_accepted(), 2);
+    assert!(flow.watchdog_pass(jlbridge::store::now_ms() + 48 * 3_600_000).await.unwrap().is_empty(), "all dispatched");
+    assert_eq!(flow.cancel_post_dispatch(REF, None, "cancel:pg").await.unwrap().len(), 2);
+    assert!(flow.cancel_post_dispatch(REF, None, "cancel:pg").await.unwrap().is_empty());
     r.stop().await;
 }
 

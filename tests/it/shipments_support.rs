@@ -37,6 +37,11 @@ pub struct ShipRig {
 /// Both sandboxes with order `REF` (line 1: SHIRT-M ×2, part 58000128; line 2: SHIRT-L ×1,
 /// part 58000129); acknowledged on the Edge when `acknowledged`.
 pub async fn rig(acknowledged: bool) -> ShipRig {
+    rig_on(acknowledged, None).await
+}
+
+/// As `rig`, on the given database (PostgreSQL tests).
+pub async fn rig_on(acknowledged: bool, db: Option<DatabaseConfig>) -> ShipRig {
     let edge = edge::start(EdgeSandboxConfig::default()).await.expect("edge sandbox");
     edge.add_product("58000128", Some("SHIRT-M"), 10);
     edge.add_product("58000129", Some("SHIRT-L"), 5);
@@ -49,7 +54,8 @@ pub async fn rig(acknowledged: bool) -> ShipRig {
     }
     let (magento, magento_client) = seeded().await;
     let magento_order = magento_client.create_order_once(&draft(REF)).await.unwrap().order().entity_id;
-    let (db, dir) = sqlite_config();
+    let (sqlite, dir) = sqlite_config();
+    let db = db.unwrap_or(sqlite);
     ShipRig { edge, magento, magento_client, edge_order, magento_order, db, app: None, _dir: dir }
 }
 
