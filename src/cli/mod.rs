@@ -1,5 +1,6 @@
 //! The command line: `serve`, `migrate`, `config check`, `demo`.
 mod demo;
+pub mod webhook;
 
 use crate::app::{shutdown_signal, App};
 use crate::config::Config;
@@ -33,6 +34,11 @@ pub enum Command {
     },
     /// Run a self-contained demonstration on a throw-away SQLite database.
     Demo(demo::DemoArgs),
+    /// Webhook tools: sign a test event as Magento would.
+    Webhook {
+        #[command(subcommand)]
+        action: webhook::WebhookAction,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -91,6 +97,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(args) => demo::run(args).await,
+        Command::Webhook { action } => webhook::run(action),
     }
 }
 

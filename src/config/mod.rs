@@ -3,10 +3,12 @@
 mod env;
 mod lists;
 mod secret;
+mod stock;
 mod validate;
 
 pub use lists::StringList;
 pub use secret::Secret;
+pub use stock::StockConfig;
 pub use validate::{ConfigError, ConfigErrors};
 
 use figment::providers::{Format, Toml};
@@ -29,6 +31,7 @@ pub struct Config {
     pub carriers: CarrierConfig,
     pub jobs: JobsConfig,
     pub log: LogConfig,
+    pub stock: StockConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -152,6 +152,7 @@ impl Config {
         if !(0.0..=1.0).contains(&self.jobs.retry_jitter) {
             errs.push(ConfigError::invalid("jobs.retry_jitter", "must be between 0 and 1"));
         }
+        self.stock.validate(&mut errs);
         if errs.is_empty() {
             Ok(())
         } else {

@@ -1,5 +1,6 @@
 //! The HTTP listener: health, readiness (and, as flows land, webhooks, metrics, dashboard).
 mod health;
+pub mod webhooks;
 
 use crate::app::AppState;
 use axum::Router;
@@ -18,5 +19,6 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(cfg.request_timeout_secs),
         ))
         .layer(ConcurrencyLimitLayer::new(cfg.max_concurrent_requests))
+        .merge(webhooks::router(&state)) // after the layers: it has its own, answering in JSON
         .with_state(state)
 }

@@ -3,7 +3,10 @@ pub mod audit;
 pub mod cursors;
 pub mod entities;
 pub mod exceptions;
+pub mod inbox;
 pub mod jobs;
+pub mod mapping;
+pub mod stock;
 mod sql;
 mod time;
 

@@ -16,3 +16,7 @@ mod migrations;
 mod php_module;
 mod queue;
 mod serve;
+mod stock_store;
+mod webhook_corpus;
+mod webhook_support;
+mod webhooks;

@@ -5,3 +5,6 @@ pub mod job;
 pub mod job_attempt;
 pub mod sync_cursor;
 pub mod webhook_inbox;
+pub mod product_mapping;
+pub mod sku_price;
+pub mod stock_state;

@@ -1,0 +1,94 @@
+//! Group commit for the inbox: a committer task takes the events waiting in its channel (up
+//! to `max_batch`), stores them in one transaction, commits, wakes the workers, and only then
+//! answers each caller. Durability is unchanged (every answer follows a commit); the fsync is
+//! shared. If a batch fails, its events are retried one transaction each, so one bad event
+//! cannot make its neighbours fail.
+use super::{store, store_all, InboxWrite, Stored};
+use crate::store::jobs::Queue;
+use sea_orm::DbErr;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+#[derive(Debug, Clone, Copy)]
+pub struct WriterOptions {
+    /// Most events in one transaction; 1 turns group commit off.
+    pub max_batch: usize,
+    /// Transactions in flight at once (1 suits SQLite, which has a single writer).
+    pub committers: usize,
+    /// Events that may wait for a committer before callers are held back.
+    pub queue_len: usize,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        WriterOptions {
+            max_batch: 256,
+            committers: 1,
+            queue_len: 4096,
+        }
+    }
+}
+
+type Reply = oneshot::Sender<Result<Stored, DbErr>>;
+
+/// Cheap to clone; the committers stop when the last clone is dropped (after draining).
+#[derive(Clone)]
+pub struct InboxWriter {
+    tx: mpsc::Sender<(InboxWrite, Reply)>,
+}
+
+impl InboxWriter {
+    /// Starts the committer tasks on the current Tokio runtime.
+    pub fn start(queue: Queue, opts: WriterOptions) -> InboxWriter {
+        let (tx, rx) = mpsc::channel(opts.queue_len.max(1));
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..opts.committers.max(1) {
+            tokio::spawn(run(queue.clone(), rx.clone(), opts.max_batch.max(1)));
+        }
+        InboxWriter { tx }
+    }
+
+    /// Stores the event; returns once it is committed (or the store failed).
+    pub async fn store(&self, w: InboxWrite) -> Result<Stored, DbErr> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send((w, reply))
+            .await
+            .map_err(|_| DbErr::Custom("the inbox writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| DbErr::Custom("the inbox writer stopped before committing".into()))?
+    }
+}
+
+async fn run(queue: Queue, rx: Arc<Mutex<mpsc::Receiver<(InboxWrite, Reply)>>>, max_batch: usize) {
+    let max_attempts = queue.policy().max_attempts();
+    loop {
+        // Whatever is waiting (at least one), up to max_batch; other committers wait their turn.
+        let mut batch = Vec::with_capacity(max_batch);
+        if rx.lock().await.recv_many(&mut batch, max_batch).await == 0 {
+            return; // every sender is gone and the channel is drained
+        }
+        let writes: Vec<&InboxWrite> = batch.iter().map(|(w, _)| w).collect();
+        let results: Vec<Result<Stored, DbErr>> = match store_all(queue.db(), &writes, max_attempts)
+            .await
+        {
+            Ok(stored) => stored.into_iter().map(Ok).collect(),
+            Err(e) if batch.len() == 1 => vec![Err(e)],
+            Err(_) => {
+                // Each on its own, concurrently: a failure is then that event's alone.
+                futures::future::join_all(writes.iter().map(|w| store(queue.db(), w, max_attempts)))
+                    .await
+            }
+        };
+        if results
+            .iter()
+            .any(|r| matches!(r, Ok(Stored::New { jobs, .. }) if !jobs.is_empty()))
+        {
+            queue.wake();
+        }
+        for ((_, reply), result) in batch.into_iter().zip(results) {
+            let _ = reply.send(result);
+        }
+    }
+}
