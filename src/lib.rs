@@ -9,4 +9,5 @@ pub mod magento;
 pub mod marketplace;
 pub mod sandbox;
 pub mod store;
+pub mod sync;
 pub mod telemetry;

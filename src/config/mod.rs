@@ -2,11 +2,13 @@
 //! start with errors that name the key and the fix.
 mod env;
 mod lists;
+mod orders;
 mod secret;
 mod stock;
 mod validate;
 
 pub use lists::StringList;
+pub use orders::OrdersConfig;
 pub use secret::Secret;
 pub use stock::StockConfig;
 pub use validate::{ConfigError, ConfigErrors};
@@ -32,6 +34,7 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub log: LogConfig,
     pub stock: StockConfig,
+    pub orders: OrdersConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]

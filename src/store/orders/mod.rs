@@ -37,6 +37,7 @@ string_enum!(
         LinesBackordered => "lines_backordered",
         Injected => "injected",
         InjectFailed => "inject_failed",
+        MagentoCommented => "magento_commented",
         CancelRequested => "cancel_requested",
         CancelAcknowledged => "cancel_acknowledged",
         MagentoCancelled => "magento_cancelled",

@@ -1,0 +1,3 @@
+//! The flows and their schedulers.
+pub mod orders;
+pub mod singleton;
