@@ -2,7 +2,14 @@
 use crate::config::Config;
 use crate::domain::retry::RetryPolicy;
 use crate::store::jobs::{ClaimedJob, JobError, JobHandler, JobKind, Queue, WorkerPool, WorkerPulse};
+use crate::config::MarketplaceKind;
+use crate::magento::{MagentoClient, MagentoConfig as MagentoClientConfig};
+use crate::marketplace::edge::{EdgeConfig, EdgeMarketplace};
+use crate::marketplace::rate_limit::{RateLimitConfig, RateLimiter};
+use crate::marketplace::Marketplace;
 use crate::store;
+use crate::sync::orders::{OrderJobs, OrderPoller, OrdersFlow};
+use crate::sync::singleton::{Singleton, ORDER_POLLER_LOCK};
 use anyhow::Context;
 use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
@@ -86,6 +93,48 @@ fn flow_statuses(config: &Config) -> Vec<FlowStatus> {
     ]
 }
 
+/// The marketplace client of the configured account, with the account's one rate limiter
+/// (`edge.rate_limit` calls a minute, shared by every flow in this process).
+pub fn marketplace(config: &Config) -> anyhow::Result<Arc<dyn Marketplace>> {
+    match config.marketplace.kind {
+        MarketplaceKind::Edge => {
+            let cfg = EdgeConfig::from_settings(&config.edge).context("edge settings are incomplete")?;
+            let limiter = RateLimiter::new(RateLimitConfig::per_minute(config.edge.rate_limit));
+            Ok(Arc::new(EdgeMarketplace::new(cfg, limiter)?))
+        }
+        MarketplaceKind::EdgeSftp => anyhow::bail!("marketplace.kind = edge_sftp is not available in this build"),
+    }
+}
+
+/// The Magento client from `[magento]`.
+pub fn magento_client(config: &Config) -> anyhow::Result<MagentoClient> {
+    let m = &config.magento;
+    let base = m.base_url.clone().context("magento.base_url is not set")?;
+    let token = m.token.as_ref().context("magento.token is not set")?;
+    let mut cfg = MagentoClientConfig::bearer(base, token.expose());
+    cfg.store = m.store.clone();
+    cfg.timeout = Duration::from_secs(m.timeout_secs.max(1));
+    Ok(MagentoClient::new(cfg)?)
+}
+
+/// The orders flow: its job handler and its poller (a singleton loop).
+async fn wire_orders(state: &AppState) -> anyhow::Result<(OrderJobs, OrderPoller)> {
+    let c = &state.config;
+    // The shared clients (one rate limiter per account); built here only when absent.
+    let market = match state.connectors.marketplace.clone() {
+        Some(m) => m,
+        None => marketplace(c)?,
+    };
+    let magento = match state.connectors.magento.as_deref() {
+        Some(m) => m.clone(),
+        None => magento_client(c)?,
+    };
+    let flow = OrdersFlow::new(state.db.clone(), state.queue.clone(), market, magento, c.orders.clone());
+    let flow = Arc::new(flow);
+    let singleton = Singleton::new(&state.db, &c.database.url, ORDER_POLLER_LOCK).await.context("order poller lock")?;
+    Ok((OrderJobs::all(flow.clone()), OrderPoller::new(flow, singleton)))
+}
+
 /// A started service: its bound addresses, and the handle to stop it.
 pub struct App {
     pub http_addr: SocketAddr,
@@ -150,6 +199,16 @@ impl App {
         });
 
         let mut handlers = Handlers::default();
+        let orders_on = state.flows.iter().any(|f| f.name == "orders" && f.missing.is_empty());
+        if orders_on {
+            match wire_orders(&state).await {
+                Ok((jobs, poller)) => {
+                    handlers.register(Arc::new(jobs));
+                    tasks.spawn(poller.run(shutdown.clone()));
+                }
+                Err(e) => warn!(error = %e, "orders flow could not start"),
+            }
+        }
         if let Some(flow) = crate::sync::shipments::wiring::build(&state)? {
             handlers.register(Arc::new(flow.clone()));
             flow.spawn_schedulers(&mut tasks, &shutdown);

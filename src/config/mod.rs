@@ -2,12 +2,14 @@
 //! start with errors that name the key and the fix.
 mod env;
 mod lists;
+mod orders;
 mod secret;
 mod shipments;
 mod stock;
 mod validate;
 
 pub use lists::StringList;
+pub use orders::OrdersConfig;
 pub use secret::Secret;
 pub use shipments::ShipmentsConfig;
 pub use stock::StockConfig;
@@ -35,6 +37,7 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub log: LogConfig,
     pub stock: StockConfig,
+    pub orders: OrdersConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]

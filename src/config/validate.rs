@@ -156,6 +156,7 @@ impl Config {
             errs.push(ConfigError::invalid("jobs.retry_jitter", "must be between 0 and 1"));
         }
         self.stock.validate(&mut errs);
+        self.orders.validate(&mut errs);
         if errs.is_empty() {
             Ok(())
         } else {

@@ -9,6 +9,8 @@ pub mod glob;
 pub mod magento_order;
 pub mod money;
 pub mod order;
+pub mod order_ack;
+pub mod order_state;
 pub mod push_priority;
 pub mod retry;
 pub mod sku_match;

@@ -7,6 +7,7 @@ pub mod exceptions;
 pub mod inbox;
 pub mod jobs;
 pub mod mapping;
+pub mod orders;
 pub mod stock;
 mod sql;
 mod time;

@@ -157,17 +157,17 @@ async fn an_unknown_slug_in_the_map_is_a_configuration_error() {
 
 #[tokio::test]
 async fn the_watchdog_fires_for_a_shipment_left_unconfirmed() {
-    let mut r = rig(false).await; // never acknowledged: the dispatch must wait
-    r.start(DEFAULT_MAP, true).await;
+    let mut r = rig(true).await;
+    // The Edge keeps failing the dispatch: the job keeps retrying, nothing lands.
+    let dispatch = format!("/restapi/v4/orders/{}/dispatch/", r.edge_order);
+    r.edge.faults().add(FaultRule::new(&dispatch, Fault::Status(503)));
+    let mut config = r.config(DEFAULT_MAP);
+    config.jobs.retry_schedule_secs = vec![1; 60]; // keeps retrying well past the test
+    r.start_with(config, true).await;
     r.ship(&[("SHIRT-M", "2")], &[("custom", "Royal Mail", "AB123456789GB")]);
-    let db = r.app().state.db.clone();
     let flow = r.flow();
-    assert!(
-        eventually(20, || async {
-            jlbridge::store::entities::job::Entity::find().all(&db).await.unwrap().iter().any(|j| j.kind == "shipment.dispatch" && j.attempts >= 1)
-        })
-        .await
-    );
+    let refused = || r.edge.calls().iter().filter(|c| c.path == dispatch && c.status == 503).count();
+    assert!(eventually(20, || async { refused() >= 2 }).await, "the dispatch is being retried");
     assert!(flow.watchdog_pass(jlbridge::store::now_ms()).await.unwrap().is_empty(), "not overdue yet");
     let later = jlbridge::store::now_ms() + 25 * 3_600_000;
     assert_eq!(flow.watchdog_pass(later).await.unwrap(), vec![REF.to_string()]);
@@ -175,7 +175,12 @@ async fn the_watchdog_fires_for_a_shipment_left_unconfirmed() {
     assert_eq!(e.entity, REF);
     assert!(e.job_id.is_some());
     assert!(e.last_error.contains("not confirmed on John Lewis"), "{}", e.last_error);
-    assert_eq!(r.dispatches_accepted(), 0, "nothing dispatched before the acknowledgement");
+    assert_eq!(r.dispatches_accepted(), 0);
+    assert!(r.exceptions("marketplace_rejected").await.is_empty(), "transient failures raise nothing themselves");
+    // Once The Edge answers again the dispatch lands and the exception resolves.
+    r.edge.faults().clear();
+    assert!(r.line_dispatched("1", 20).await);
+    assert!(eventually(5, || async { r.exceptions("shipped_not_confirmed").await[0].status == "resolved" }).await);
     r.stop().await;
 }
 

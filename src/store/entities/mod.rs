@@ -8,3 +8,6 @@ pub mod webhook_inbox;
 pub mod product_mapping;
 pub mod sku_price;
 pub mod stock_state;
+pub mod order;
+pub mod order_event;
+pub mod order_line;

@@ -8,7 +8,11 @@
 //!     shipments.cancel_post_dispatch(&reference, None, &format!("cancel:{webhook_id}")).await?;
 //! }
 //! ```
+use super::enter::Entered;
 use super::ShipmentsFlow;
+use crate::domain::dispatch::DispatchedLine;
+use crate::store::orders::{self, EventKind};
+use sea_orm::TransactionTrait;
 use crate::domain::dispatch::post_dispatch_cancellations;
 use crate::domain::exception::ExceptionKind;
 use crate::domain::retry::{Classify, Transience};
@@ -17,7 +21,6 @@ use crate::store::dispatches::{self, LedgerLine, KIND_CANCELLED_POST_DISPATCH};
 use crate::store::jobs::JobError;
 use chrono::Utc;
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 fn db_err(e: sea_orm::DbErr) -> JobError {
     JobError::retryable(format!("database: {e}"))
@@ -53,9 +56,19 @@ impl ShipmentsFlow {
         if wanted.is_empty() {
             return Ok(Vec::new());
         }
-        let Some(_guard) = self.gate.try_enter(reference) else {
-            return Err(JobError::retryable("another update for this order is in flight").retry_after(Duration::from_secs(2)));
-        };
+        let entered = self.enter(reference).await?;
+        let out = self.cancel_entered(reference, &entered, wanted, source).await;
+        self.leave(entered).await;
+        out
+    }
+
+    async fn cancel_entered(
+        &self,
+        reference: &str,
+        entered: &Entered,
+        wanted: Vec<(DispatchedLine, u32)>,
+        source: &str,
+    ) -> Result<Vec<(String, u32)>, JobError> {
         let edge_id = self
             .orders
             .edge_id(reference)
@@ -86,7 +99,13 @@ impl ShipmentsFlow {
                 tracking_number: None,
             })
             .collect();
-        dispatches::record(&self.db, &ledger).await.map_err(db_err)?;
+        let txn = self.db.begin().await.map_err(db_err)?;
+        dispatches::record(&txn, &ledger).await.map_err(db_err)?;
+        if let Some(order_id) = entered.order_id() {
+            let detail = format!("CANCELLED POST-DISPATCH ({source})");
+            orders::add_event(&txn, order_id, EventKind::CancellationSent, Some(&detail)).await.map_err(db_err)?;
+        }
+        txn.commit().await.map_err(db_err)?;
         Ok(wanted.into_iter().map(|(l, q)| (l.line_ref, q)).collect())
     }
 }

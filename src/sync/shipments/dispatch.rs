@@ -4,6 +4,7 @@
 //! carrier, check the number, wait for acknowledgement, take off what already landed (ledger
 //! and The Edge's line status), send the rest, record it. Refusals open exceptions with the
 //! job attached, so a retry from the exception queue runs it again.
+use super::enter::Entered;
 use super::ShipmentsFlow;
 use crate::domain::dispatch::{add_working_days, plan_lines, still_to_send, PlanError};
 use crate::domain::exception::ExceptionKind;
@@ -17,10 +18,19 @@ use crate::store::exceptions;
 use crate::store::jobs::{ClaimedJob, JobError, JobHandler, JobKind};
 use crate::store::mapping;
 use async_trait::async_trait;
+use sea_orm::TransactionTrait;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 use std::time::Duration;
 use tracing::{info, warn};
+
+/// What was decided before entering the order: the slug, the number, the link.
+struct Sending {
+    slug: String,
+    number: String,
+    url: Option<String>,
+    entity: String,
+}
 
 /// What one run of the job did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,8 +75,8 @@ impl ShipmentsFlow {
         }
     }
 
-    /// Runs one dispatch; `job_id` is attached to the exceptions it opens.
-    pub async fn dispatch_shipment(&self, p: &ShipmentDispatchPayload, job_id: Option<i64>) -> Result<Dispatched, JobError> {
+    /// Runs one dispatch (the job queue attaches the job to the exceptions it opens).
+    pub async fn dispatch_shipment(&self, p: &ShipmentDispatchPayload) -> Result<Dispatched, JobError> {
         let reference = p.data.marketplace_order_reference.as_str();
         let shipment_id = p.data.shipment_id;
         let entity = Self::shipment_entity(reference, shipment_id);
@@ -97,9 +107,16 @@ impl ShipmentsFlow {
         })?;
         let url = self.config.tracking_urls.get(&slug).and_then(|t| tracking::tracking_url(t, &number));
 
-        let Some(_guard) = self.gate.try_enter(reference) else {
-            return Err(JobError::retryable("another update for this order is in flight").retry_after(Duration::from_secs(2)));
-        };
+        let entered = self.enter(reference).await?;
+        let out = self.dispatch_entered(p, &entered, Sending { slug, number, url, entity }).await;
+        self.leave(entered).await;
+        out
+    }
+
+    async fn dispatch_entered(&self, p: &ShipmentDispatchPayload, entered: &Entered, s: Sending) -> Result<Dispatched, JobError> {
+        let Sending { slug, number, url, entity } = s;
+        let reference = p.data.marketplace_order_reference.as_str();
+        let shipment_id = p.data.shipment_id;
         let edge_id = self.orders.edge_id(reference).await?.ok_or_else(|| {
             JobError::retryable(format!("order {reference} is not on John Lewis (yet)"))
                 .retry_after(self.wait())
@@ -164,10 +181,17 @@ impl ShipmentsFlow {
                 tracking_number: Some(number.clone()),
             })
             .collect();
-        dispatches::record(&self.db, &ledger).await.map_err(db_err)?;
-        info!(shipment_id, lines = ledger.len(), carrier = %slug, job_id, "dispatched on John Lewis");
+        let sent_lines: Vec<(String, u32)> = left.iter().map(|l| (l.line_ref.clone(), l.quantity)).collect();
+        let txn = self.db.begin().await.map_err(db_err)?;
+        dispatches::record(&txn, &ledger).await.map_err(db_err)?;
+        if let Some(order_id) = entered.order_id() {
+            let detail = format!("Magento shipment {shipment_id}: {slug} {number}");
+            self.note_dispatched(&txn, order_id, &sent_lines, &detail).await.map_err(db_err)?;
+        }
+        txn.commit().await.map_err(db_err)?;
+        info!(shipment_id, lines = ledger.len(), carrier = %slug, "dispatched on John Lewis");
         self.resolve(reference, &entity).await;
-        Ok(Dispatched::Sent(left.into_iter().map(|l| (l.line_ref, l.quantity)).collect()))
+        Ok(Dispatched::Sent(sent_lines))
     }
 
     async fn resolve(&self, reference: &str, entity: &str) {
@@ -201,6 +225,6 @@ impl JobHandler for ShipmentsFlow {
     async fn handle(&self, job: &ClaimedJob) -> Result<(), JobError> {
         let p: ShipmentDispatchPayload = serde_json::from_value(job.payload.clone())
             .map_err(|e| JobError::permanent(format!("shipment job payload: {e}")))?;
-        self.dispatch_shipment(&p, Some(job.id)).await.map(|_| ())
+        self.dispatch_shipment(&p).await.map(|_| ())
     }
 }

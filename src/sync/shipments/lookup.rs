@@ -1,8 +1,10 @@
 //! Finding The Edge's id for a John Lewis reference, and one update in flight per order.
 //!
-//! The orders store (branch `orders`) keeps reference → Edge id and a per-order lease; until
-//! it is merged, `EdgeScanLookup` finds the id by listing the open statuses (cached), and
-//! `OrderGate` serialises updates per order within this process (SQLite runs one instance).
+//! The orders store keeps reference → Edge id and a per-order lease (shared by every replica
+//! and by the orders flow's acknowledgement and cancellations): `StoreLookup` reads it first.
+//! For an order the store does not hold (the orders flow not running), `EdgeScanLookup` finds
+//! the id by listing the open statuses (cached), and `OrderGate` serialises updates per order
+//! within this process.
 use crate::domain::order::{MarketplaceOrderId, OrderStatus};
 use crate::marketplace::{Marketplace, MarketplaceError};
 use async_trait::async_trait;
@@ -13,6 +15,24 @@ use std::sync::{Arc, Mutex};
 pub trait OrderLookup: Send + Sync {
     /// The Edge id of the order with this John Lewis reference, if The Edge has it.
     async fn edge_id(&self, reference: &str) -> Result<Option<MarketplaceOrderId>, MarketplaceError>;
+}
+
+/// The orders store first, then The Edge's listings.
+pub struct StoreLookup {
+    pub db: sea_orm::DatabaseConnection,
+    pub fallback: EdgeScanLookup,
+}
+
+#[async_trait]
+impl OrderLookup for StoreLookup {
+    async fn edge_id(&self, reference: &str) -> Result<Option<MarketplaceOrderId>, MarketplaceError> {
+        match crate::store::orders::get(&self.db, reference).await {
+            Ok(Some(o)) if !o.order.marketplace_id.is_empty() => return Ok(Some(MarketplaceOrderId(o.order.marketplace_id))),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "reading the orders store failed; asking The Edge"),
+        }
+        self.fallback.edge_id(reference).await
+    }
 }
 
 pub struct EdgeScanLookup {

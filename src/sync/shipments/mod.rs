@@ -12,6 +12,7 @@ pub mod cancel;
 pub mod carriers;
 pub mod catch_up;
 pub mod dispatch;
+pub mod enter;
 pub mod lookup;
 pub mod watchdog;
 pub mod wiring;
@@ -52,7 +53,8 @@ impl ShipmentsFlow {
         carriers: CarrierMap,
         max_attempts: u32,
     ) -> Self {
-        let orders: Arc<dyn OrderLookup> = Arc::new(lookup::EdgeScanLookup::new(marketplace.clone()));
+        let orders: Arc<dyn OrderLookup> =
+            Arc::new(lookup::StoreLookup { db: db.clone(), fallback: lookup::EdgeScanLookup::new(marketplace.clone()) });
         ShipmentsFlow {
             db,
             queue,
