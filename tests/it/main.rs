@@ -21,6 +21,7 @@ mod queue;
 mod rate_limit_shared;
 mod serve;
 mod shipments;
+mod shipments_full;
 mod shipments_support;
 mod stock_mapping;
 mod stock_store;

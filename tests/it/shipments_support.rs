@@ -7,7 +7,8 @@ use crate::support::{eventually, sqlite_config};
 use crate::webhook_support::{secret, KEY_A};
 use jlbridge::app::App;
 use jlbridge::config::{Config, DatabaseConfig, Secret, StringList};
-use jlbridge::domain::order::MarketplaceOrderId;
+use jlbridge::domain::order::{MarketplaceOrderId, PartNumber};
+use jlbridge::store::mapping;
 use jlbridge::magento::MagentoClient;
 use jlbridge::marketplace::edge::{EdgeConfig, EdgeMarketplace};
 use jlbridge::marketplace::rate_limit::{RateLimitConfig, RateLimiter};
@@ -21,6 +22,7 @@ use secrecy::SecretString;
 use std::time::Duration;
 
 pub const REF: &str = "JL000123";
+pub const FULL_REF: &str = "JL000777";
 pub const DEFAULT_MAP: &[&str] = &["Royal Mail*=royal-mail", "dpd=dpd"];
 
 pub struct ShipRig {
@@ -59,6 +61,25 @@ pub async fn rig_on(acknowledged: bool, db: Option<DatabaseConfig>) -> ShipRig {
     ShipRig { edge, magento, magento_client, edge_order, magento_order, db, app: None, _dir: dir }
 }
 
+/// Both sandboxes and order `FULL_REF` in `ORDER` on the Edge only, with the SKU mapping
+/// imported: the orders flow acknowledges it and injects it into Magento.
+pub async fn rig_full() -> ShipRig {
+    let edge = edge::start(EdgeSandboxConfig::default()).await.expect("edge sandbox");
+    edge.add_product("58000128", Some("SHIRT-M"), 10);
+    edge.add_product("58000129", Some("SHIRT-L"), 5);
+    let mut order = NewOrder::new(FULL_REF).line("58000128", 2, "24.99").line("58000129", 1, "30.00");
+    order.ship_to.phone = Some("07700 900123".into());
+    let edge_order = edge.create_order(order);
+    let (magento, magento_client) = seeded().await;
+    let (db, dir) = sqlite_config();
+    let conn = jlbridge::store::connect(&db).await.unwrap();
+    jlbridge::store::migrate(&conn).await.unwrap();
+    let rows = [("SHIRT-M", "58000128"), ("SHIRT-L", "58000129")]
+        .map(|(s, p)| mapping::MappingRow { sku: s.into(), part_number: PartNumber(p.into()), extra: None });
+    mapping::import(&conn, &rows).await.unwrap();
+    ShipRig { edge, magento, magento_client, edge_order, magento_order: 0, db, app: None, _dir: dir }
+}
+
 pub fn edge_client(sb: &EdgeSandbox) -> EdgeMarketplace {
     let mut cfg = EdgeConfig::new(sb.base_url(), sb.config().username.clone(), SecretString::from(sb.config().password.clone()));
     cfg.request_timeout = Duration::from_secs(5);
@@ -85,6 +106,7 @@ impl ShipRig {
         c.shipments.carrier_check_interval_secs = 0;
         c.shipments.wait_retry_secs = 1;
         c.shipments.tracking_urls.insert("royal-mail".into(), "https://track.example/rm/{tracking}".into());
+        c.orders.poll_interval_secs = 1;
         c.jobs.retry_schedule_secs = vec![0; 40];
         c.jobs.retry_jitter = 0.0;
         c.jobs.poll_interval_ms = 50;
