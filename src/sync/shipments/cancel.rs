@@ -4,9 +4,9 @@
 //! cancelled. For the orders flow's `OrderCancelFromMagento` handler:
 //!
 //! ```ignore
-//! if shipments.has_dispatched(&reference).await? {
-//!     shipments.cancel_post_dispatch(&reference, None, &format!("cancel:{webhook_id}")).await?;
-//! }
+//! // in the `OrderState::Dispatched` branch of `sync::orders::cancel::from_magento`:
+//! let sent = shipments::cancel::post_dispatch_for_orders(&f.db, &f.queue, f.marketplace.clone(), &f.magento,
+//!     &reference, None, &format!("cancel:{webhook_id}")).await?;
 //! ```
 use super::enter::Entered;
 use super::ShipmentsFlow;
@@ -108,4 +108,28 @@ impl ShipmentsFlow {
         txn.commit().await.map_err(db_err)?;
         Ok(wanted.into_iter().map(|(l, q)| (l.line_ref, q)).collect())
     }
+}
+
+/// The same for a caller without a [`ShipmentsFlow`] (the orders flow's `order.canceled`
+/// handler): builds one on the caller's clients and sends the cancellation.
+#[allow(clippy::too_many_arguments)]
+pub async fn post_dispatch_for_orders(
+    db: &sea_orm::DatabaseConnection,
+    queue: &crate::store::jobs::Queue,
+    marketplace: std::sync::Arc<dyn crate::marketplace::Marketplace>,
+    magento: &crate::magento::MagentoClient,
+    reference: &str,
+    requested: Option<&BTreeMap<String, u32>>,
+    source: &str,
+) -> Result<Vec<(String, u32)>, JobError> {
+    let flow = ShipmentsFlow::new(
+        db.clone(),
+        queue.clone(),
+        marketplace,
+        std::sync::Arc::new(magento.clone()),
+        crate::config::ShipmentsConfig::default(),
+        crate::domain::carrier::CarrierMap::default(),
+        queue.policy().max_attempts(),
+    );
+    flow.cancel_post_dispatch(reference, requested, source).await
 }
