@@ -82,7 +82,9 @@ impl ShipmentsFlow {
         let entity = Self::shipment_entity(reference, shipment_id);
 
         let tracks = self.current_tracks(p).await?;
-        let Some(track) = tracks.first() else {
+        // Several parcels: the first track whose carrier maps carries the dispatch.
+        let track = tracks.iter().find(|t| self.carriers.resolve(&t.carrier_code, &t.title).is_some()).or(tracks.first());
+        let Some(track) = track else {
             return Err(JobError::retryable(format!(
                 "Magento shipment {shipment_id} has no tracking number yet; waiting for one (re-read from Magento on each attempt)"
             ))
