@@ -41,8 +41,11 @@ fn s10_gb(n: &str) -> bool {
     n.len() == 13 && letters(&n[..2]) && digits(&n[2..11]) && &n[11..] == "GB"
 }
 
-/// The rule for a slug, if its format is known: (description, check).
-fn rule(slug: &str) -> Option<(&'static str, fn(&str) -> bool)> {
+/// A known format: what it looks like, and the check.
+type Format = (&'static str, fn(&str) -> bool);
+
+/// The rule for a slug, if its format is known.
+fn rule(slug: &str) -> Option<Format> {
     match slug.trim().to_ascii_lowercase().as_str() {
         "royal-mail" | "royalmail" => Some(("2 letters, 9 digits, GB, e.g. AB123456789GB", s10_gb)),
         "parcelforce" | "parcel-force" => Some(("2 letters and 7 digits, or like AB123456789GB", |n| {

@@ -88,8 +88,7 @@ pub fn edge_client(sb: &EdgeSandbox) -> EdgeMarketplace {
 
 impl ShipRig {
     pub fn config(&self, map: &[&str]) -> Config {
-        let mut c = Config::default();
-        c.database = self.db.clone();
+        let mut c = Config { database: self.db.clone(), ..Config::default() };
         c.http.listen = "127.0.0.1:0".into();
         c.grpc.listen = "127.0.0.1:0".into();
         c.webhooks.secrets = StringList(vec![secret(KEY_A)]);

@@ -59,7 +59,7 @@ impl ShipmentsFlow {
             .items
             .iter()
             .filter_map(|i| {
-                let qty = i.qty.and_then(|q| crate::domain::dispatch::whole_units(q)).filter(|q| *q > 0)?;
+                let qty = i.qty.and_then(crate::domain::dispatch::whole_units).filter(|q| *q > 0)?;
                 Some(ShipmentItem {
                     sku: i.sku.clone()?,
                     qty: i64::from(qty),
