@@ -6,6 +6,8 @@ use crate::alerts::Alerter;
 use crate::events::EventBus;
 use crate::ops::Ops;
 use crate::store;
+use crate::sync::orders::{OrderJobs, OrderPoller, OrdersFlow};
+use crate::sync::singleton::{Singleton, ORDER_POLLER_LOCK};
 use anyhow::Context;
 use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
@@ -93,6 +95,18 @@ fn flow_statuses(config: &Config) -> Vec<FlowStatus> {
     ]
 }
 
+/// The orders flow: its job handler and its poller (a singleton loop).
+async fn wire_orders(state: &AppState) -> anyhow::Result<(OrderJobs, OrderPoller)> {
+    let c = &state.config;
+    // The shared clients: one rate limiter per account.
+    let market = state.connectors.marketplace.clone().context("no marketplace client")?;
+    let magento = state.connectors.magento.as_deref().context("no Magento client")?.clone();
+    let flow = OrdersFlow::new(state.db.clone(), state.queue.clone(), market, magento, c.orders.clone());
+    let flow = Arc::new(flow);
+    let singleton = Singleton::new(&state.db, &c.database.url, ORDER_POLLER_LOCK).await.context("order poller lock")?;
+    Ok((OrderJobs::all(flow.clone()), OrderPoller::new(flow, singleton)))
+}
+
 /// A started service: its bound addresses, and the handle to stop it.
 pub struct App {
     pub http_addr: SocketAddr,
@@ -166,7 +180,21 @@ impl App {
             }
         });
 
-        let handlers = Handlers::default();
+        let mut handlers = Handlers::default();
+        let orders_on = state.flows.iter().any(|f| f.name == "orders" && f.missing.is_empty());
+        if orders_on {
+            match wire_orders(&state).await {
+                Ok((jobs, poller)) => {
+                    handlers.register(Arc::new(jobs));
+                    tasks.spawn(poller.run(shutdown.clone()));
+                }
+                Err(e) => warn!(error = %e, "orders flow could not start"),
+            }
+        }
+        if let Some(flow) = crate::sync::shipments::wiring::build(&state)? {
+            handlers.register(Arc::new(flow.clone()));
+            flow.spawn_schedulers(&mut tasks, &shutdown);
+        }
         let mut pool = WorkerPool::new(
             queue,
             Arc::new(handlers),

@@ -14,4 +14,5 @@ pub mod sandbox;
 pub mod observability;
 pub mod ops;
 pub mod store;
+pub mod sync;
 pub mod telemetry;

@@ -4,6 +4,9 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_foundation;
 mod m20261127_000005_rate_limit;
+mod m20261127_000010_stock;
+mod m20261127_000020_orders;
+mod m20261127_000030_dispatch_ledger;
 
 pub struct Migrator;
 
@@ -13,6 +16,9 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_foundation::Migration),
             Box::new(m20261127_000005_rate_limit::Migration),
+            Box::new(m20261127_000010_stock::Migration),
+            Box::new(m20261127_000020_orders::Migration),
+            Box::new(m20261127_000030_dispatch_ledger::Migration),
         ]
     }
 }

@@ -1,7 +1,8 @@
 //! The command line: `serve`, `migrate`, `config check`, `demo`, `sandbox`.
 mod demo;
-pub mod webhook;
+pub mod mapping;
 mod sandbox;
+pub mod webhook;
 
 use crate::app::{shutdown_signal, App};
 use crate::config::Config;
@@ -35,6 +36,11 @@ pub enum Command {
     },
     /// Run a self-contained demonstration on a throw-away SQLite database.
     Demo(demo::DemoArgs),
+    /// The SKU ↔ John Lewis part number mapping.
+    Mapping {
+        #[command(subcommand)]
+        action: mapping::MappingAction,
+    },
     /// Webhook tools: sign a test event as Magento would.
     Webhook {
         #[command(subcommand)]
@@ -101,6 +107,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => demo::run(args).await,
         Command::Webhook { action } => webhook::run(action),
+        Command::Mapping { action } => {
+            let config = load(cli.config.as_deref())?;
+            crate::telemetry::init(&config.log);
+            mapping::run(config, action).await
+        }
         Command::Sandbox(args) => {
             crate::telemetry::init(&crate::config::LogConfig::default());
             sandbox::run(args).await

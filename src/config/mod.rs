@@ -2,11 +2,17 @@
 //! start with errors that name the key and the fix.
 mod env;
 mod lists;
+mod orders;
 mod secret;
+mod shipments;
+mod stock;
 mod validate;
 
 pub use lists::StringList;
+pub use orders::OrdersConfig;
 pub use secret::Secret;
+pub use shipments::ShipmentsConfig;
+pub use stock::StockConfig;
 pub use validate::{ConfigError, ConfigErrors};
 
 use figment::providers::{Format, Toml};
@@ -27,8 +33,11 @@ pub struct Config {
     pub sftp: SftpConfig,
     pub alerts: AlertConfig,
     pub carriers: CarrierConfig,
+    pub shipments: ShipmentsConfig,
     pub jobs: JobsConfig,
     pub log: LogConfig,
+    pub stock: StockConfig,
+    pub orders: OrdersConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]

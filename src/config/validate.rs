@@ -153,6 +153,9 @@ impl Config {
                 )),
             }
         }
+        for (key, problem) in self.shipments.problems() {
+            errs.push(ConfigError::invalid(key, problem));
+        }
         if self.jobs.workers == 0 {
             errs.push(ConfigError::invalid("jobs.workers", "must be at least 1"));
         }
@@ -162,6 +165,8 @@ impl Config {
         if !(0.0..=1.0).contains(&self.jobs.retry_jitter) {
             errs.push(ConfigError::invalid("jobs.retry_jitter", "must be between 0 and 1"));
         }
+        self.stock.validate(&mut errs);
+        self.orders.validate(&mut errs);
         if errs.is_empty() {
             Ok(())
         } else {

@@ -1,10 +1,14 @@
 //! Persistence: connection, migrations, entities, the job queue, exceptions, cursors, audit.
 pub mod audit;
 pub mod cursors;
+pub mod dispatches;
 pub mod entities;
 pub mod exceptions;
 pub mod inbox;
 pub mod jobs;
+pub mod mapping;
+pub mod orders;
+pub mod stock;
 mod sql;
 mod time;
 

@@ -186,10 +186,13 @@ impl Store {
                     l.dispatch_date = it.text("supplier_dispatch_date");
                 }
             }
+            // Answers the retailer's request (`CANCEL`), or is the seller's own pre-dispatch
+            // cancellation of acknowledged lines (reference/jl-edge.md §8: the
+            // "Cancellation Acknowledgement" carries the cancelled lines).
             "cancel_acknowledge" => {
                 for (it, &i) in items.iter().zip(&idx) {
                     let l = &order.lines[i];
-                    if l.status != "CANCEL" {
+                    if !matches!(l.status.as_str(), "CANCEL" | "ORDER_ACK" | "BACKORDER") {
                         return Err(transition(l, "CANCEL_ACK"));
                     }
                     if it.quantity != l.quantity - l.dispatched {

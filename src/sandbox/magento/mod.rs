@@ -11,6 +11,7 @@ mod routes;
 pub mod sales;
 pub mod search;
 pub mod state;
+mod tracks;
 pub mod webhooks;
 
 pub use crate::sandbox::call_log::CallRecord;
@@ -197,6 +198,11 @@ impl MagentoSandbox {
             }
             s.ship(order_id, &wanted, &tracks, source).map_err(|e| e.message)
         })
+    }
+
+    /// Adds a tracking number to a shipment; sends `shipment.created` again with every track.
+    pub fn add_track(&self, shipment_id: i64, carrier_code: &str, title: &str, number: &str) -> Result<i64, String> {
+        self.shared.with(|s| s.add_track(shipment_id, carrier_code, title, number)).map_err(|e| e.message)
     }
 
     pub fn orders(&self) -> Vec<Value> {

@@ -1,0 +1,6 @@
+//! The flows and their schedulers.
+pub mod clients;
+pub mod orders;
+pub mod shipments;
+pub mod singleton;
+pub mod stock;

@@ -1,0 +1,182 @@
+//! The order poller: a singleton loop that lists `ORDER` and `CANCEL` (paged to the end),
+//! stores every order and line before acting, and enqueues what each needs in the same
+//! transaction (dedupe keys: each job once per order). Orders still `downloaded` or
+//! `cancel_requested` that the listings did not show are read one by one. A failed cycle
+//! opens `poll_failed` (entity `orders`); the next good one resolves it. The watchdog opens
+//! `acknowledge_overdue` for orders not acknowledged in time.
+use super::{ack_job, cancel_request_job, OrdersFlow};
+use crate::domain::exception::ExceptionKind;
+use crate::domain::order::{MarketplaceOrder, MarketplaceOrderId, OrderStatus};
+use crate::domain::order_state::{on_listed, ListedAction, OrderState, Step};
+use crate::store::exceptions::{self, NewException};
+use crate::store::jobs::enqueue;
+use crate::store::orders::{self, EventKind};
+use crate::store::{cursors, now_ms};
+use crate::sync::singleton::Singleton;
+use sea_orm::{DbErr, TransactionTrait};
+use serde::Serialize;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+/// The `sync_cursors` row holding the last poll (JSON `PollReport`) for status pages.
+pub const CURSOR_LAST_POLL: &str = "orders.last_poll";
+/// Orders stored per transaction.
+const BATCH: usize = 200;
+
+/// What one cycle did.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct PollReport {
+    pub at_ms: i64,
+    pub ok: bool,
+    pub error: Option<String>,
+    pub listed: usize,
+    pub new_orders: usize,
+    pub cancel_requests: usize,
+    pub reread: usize,
+    pub overdue: usize,
+    pub duration_ms: u64,
+}
+
+pub struct OrderPoller {
+    flow: Arc<OrdersFlow>,
+    singleton: Singleton,
+    /// Wakes the loop before its interval (tests, a control-plane trigger).
+    pub trigger: Arc<Notify>,
+}
+
+impl OrderPoller {
+    pub fn new(flow: Arc<OrdersFlow>, singleton: Singleton) -> Self {
+        OrderPoller { flow, singleton, trigger: Arc::new(Notify::new()) }
+    }
+
+    /// Polls every `orders.poll_interval_secs` while this process leads.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let interval = self.flow.config.poll_interval();
+        info!(interval_secs = interval.as_secs(), "order poller started");
+        loop {
+            match self.singleton.lead().await {
+                Ok(true) => {
+                    self.cycle().await;
+                }
+                Ok(false) => tracing::debug!("another replica polls orders"),
+                Err(e) => warn!(error = %e, "could not check the order poller lock"),
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = self.trigger.notified() => {}
+                _ = tokio::time::sleep(interval) => {}
+            }
+        }
+        self.singleton.step_down().await;
+        info!("order poller stopped");
+    }
+
+    /// One cycle; records its report and opens or resolves `poll_failed`.
+    pub async fn cycle(&self) -> PollReport {
+        let started = Instant::now();
+        let mut report = PollReport { at_ms: now_ms(), ..Default::default() };
+        let outcome = self.poll(&mut report).await;
+        report.duration_ms = started.elapsed().as_millis() as u64;
+        report.ok = outcome.is_ok();
+        report.error = outcome.err();
+        if let Err(e) = self.record(&report).await {
+            warn!(error = %e, "recording the poll result failed");
+        }
+        report
+    }
+
+    async fn record(&self, report: &PollReport) -> Result<(), DbErr> {
+        let db = &self.flow.db;
+        cursors::set(db, CURSOR_LAST_POLL, &serde_json::to_string(report).expect("report serialises")).await?;
+        match &report.error {
+            None => {
+                exceptions::resolve_entity(db, ExceptionKind::PollFailed, "orders", "a later poll succeeded").await?;
+            }
+            Some(err) => {
+                warn!(error = %err, "order poll failed");
+                exceptions::raise(db, &NewException::new(ExceptionKind::PollFailed, "orders", err.clone())).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn poll(&self, report: &mut PollReport) -> Result<(), String> {
+        let f = &self.flow;
+        let mut seen = HashSet::new();
+        for status in [OrderStatus::Order, OrderStatus::Cancel] {
+            let listed = f.marketplace.list_orders(&status).await.map_err(|e| format!("listing {} orders: {e}", status.as_str()))?;
+            report.listed += listed.len();
+            seen.extend(listed.iter().map(|o| o.reference.0.clone()));
+            self.store(&listed, report).await.map_err(|e| format!("storing orders: {e}"))?;
+        }
+        // Re-read what we have not finished with and the listings did not show.
+        let mut stale = Vec::new();
+        for o in orders::unfinished(&f.db, 10_000).await.map_err(|e| e.to_string())? {
+            let waiting = matches!(OrderState::parse(&o.state), Some(OrderState::Downloaded | OrderState::CancelRequested));
+            if waiting && !seen.contains(&o.reference) && stale.len() < f.config.reread_limit as usize {
+                stale.push(o.marketplace_id.clone());
+            }
+        }
+        let mut reread = Vec::new();
+        for id in stale {
+            match f.marketplace.get_order(&MarketplaceOrderId(id)).await {
+                Ok(o) => reread.push(o),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(format!("re-reading an order: {e}")),
+            }
+        }
+        report.reread = reread.len();
+        self.store(&reread, report).await.map_err(|e| format!("storing orders: {e}"))?;
+        report.overdue = self.watchdog().await.map_err(|e| format!("acknowledge watchdog: {e}"))?;
+        Ok(())
+    }
+
+    /// Stores orders (batches of 200 per transaction) with the jobs they need.
+    async fn store(&self, listed: &[MarketplaceOrder], report: &mut PollReport) -> Result<(), DbErr> {
+        let f = &self.flow;
+        let max = f.queue.policy().max_attempts();
+        for chunk in listed.chunks(BATCH) {
+            let txn = f.db.begin().await?;
+            let now = now_ms();
+            for o in chunk {
+                let stored = orders::upsert_listed(&txn, o, now).await?;
+                match on_listed(stored.before, &o.status) {
+                    ListedAction::Acknowledge => {
+                        if enqueue(&txn, &ack_job(&o.reference.0), max).await?.is_some() {
+                            report.new_orders += 1;
+                        }
+                    }
+                    ListedAction::CancelRequest => {
+                        if orders::advance(&txn, stored.id, Step::CancelRequested).await?.is_some() {
+                            orders::add_event(&txn, stored.id, EventKind::CancelRequested, Some("John Lewis asked to cancel")).await?;
+                        }
+                        if enqueue(&txn, &cancel_request_job(&o.reference.0), max).await?.is_some() {
+                            report.cancel_requests += 1;
+                        }
+                    }
+                    ListedAction::RecordOnly | ListedAction::None => {}
+                }
+            }
+            txn.commit().await?;
+            f.queue.wake();
+        }
+        Ok(())
+    }
+
+    /// Opens `acknowledge_overdue` for orders downloaded too long ago and not acknowledged.
+    async fn watchdog(&self) -> Result<usize, DbErr> {
+        let f = &self.flow;
+        let limit = f.config.acknowledge_overdue();
+        let late = orders::unacknowledged_since(&f.db, now_ms() - limit.as_millis() as i64).await?;
+        for o in &late {
+            let mins = Duration::from_millis((now_ms() - o.downloaded_at).max(0) as u64).as_secs() / 60;
+            let msg = format!("order {} downloaded {mins} min ago and not acknowledged yet", o.reference);
+            exceptions::raise(&f.db, &NewException::new(ExceptionKind::AcknowledgeOverdue, o.reference.as_str(), msg)).await?;
+        }
+        Ok(late.len())
+    }
+}
