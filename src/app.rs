@@ -30,6 +30,11 @@ pub struct AppState {
     pub queue: Queue,
     pub pulse: WorkerPulse,
     pub flows: Arc<Vec<FlowStatus>>,
+    /// The Magento client, when configured.
+    pub magento: Option<crate::magento::MagentoClient>,
+    /// The marketplace adapter (sharing the account's one rate limiter), when configured.
+    pub marketplace: Option<Arc<dyn crate::marketplace::Marketplace>>,
+    pub stock: crate::sync::stock::StockHandles,
 }
 
 /// Routes each job kind to the flow that handles it.
@@ -105,12 +110,22 @@ impl App {
         for f in flows.iter().filter(|f| !f.missing.is_empty()) {
             warn!(flow = %f.name, "flow is off until configured: {}", f.missing.join("; "));
         }
+        let magento = crate::sync::clients::magento(&config).ok();
+        let marketplace = if config.missing_for_marketplace().is_empty() {
+            let limiter = crate::sync::clients::limiter(&config);
+            Some(crate::sync::clients::marketplace(&config, limiter)?)
+        } else {
+            None
+        };
         let state = AppState {
             config: Arc::new(config),
             db,
             queue: queue.clone(),
             pulse: WorkerPulse::default(),
             flows: Arc::new(flows),
+            magento,
+            marketplace,
+            stock: Default::default(),
         };
         let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();
@@ -145,7 +160,8 @@ impl App {
             }
         });
 
-        let handlers = Handlers::default();
+        let mut handlers = Handlers::default();
+        crate::sync::stock::wiring::start(&state, &mut handlers, &mut tasks, &shutdown).await?;
         let mut pool = WorkerPool::new(
             queue,
             Arc::new(handlers),
