@@ -24,7 +24,7 @@ pub fn magento(config: &Config) -> anyhow::Result<MagentoClient> {
 
 /// The account's one rate limiter (must be called inside a Tokio runtime).
 pub fn limiter(config: &Config) -> RateLimiter {
-    RateLimiter::new(RateLimitConfig::per_minute(config.edge.rate_limit))
+    RateLimiter::new(RateLimitConfig::new(config.edge.rate_limit, Duration::from_millis(config.edge.rate_window_ms)))
 }
 
 /// The configured marketplace adapter sharing `limiter`, or what is missing.

@@ -17,6 +17,7 @@ use crate::store::stock::{self, PendingPush};
 use crate::store::{mapping, now_ms};
 use sea_orm::{DatabaseConnection, DbErr};
 use serde_json::json;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -41,7 +42,7 @@ impl PusherSettings {
     pub fn from_config(c: &crate::config::Config) -> Self {
         let per_minute = c.stock.max_calls_per_minute.min(c.edge.rate_limit).max(1);
         PusherSettings {
-            min_interval: Duration::from_secs(60) / per_minute,
+            min_interval: Duration::from_millis(c.edge.rate_window_ms) / per_minute,
             batch: c.stock.push_batch as usize,
             idle: Duration::from_millis(c.stock.idle_poll_ms),
             retry: Duration::from_secs(c.stock.push_retry_secs),
@@ -56,6 +57,8 @@ pub struct Pusher {
     pub market: Arc<dyn Marketplace>,
     pub settings: PusherSettings,
     pub signal: StockSignal,
+    /// While set, nothing is pushed (values keep coalescing in the state table).
+    pub paused: Arc<AtomicBool>,
 }
 
 /// Pending pushes, riskiest first.
@@ -77,7 +80,7 @@ impl Pusher {
     pub async fn run(self, mut leader: Leadership, shutdown: CancellationToken) {
         let mut next_call = Instant::now();
         while !shutdown.is_cancelled() {
-            if !leader.check().await {
+            if self.paused.load(Ordering::Relaxed) || !leader.check().await {
                 tokio::select! { _ = shutdown.cancelled() => break, _ = tokio::time::sleep(Duration::from_secs(2)) => continue }
             }
             match self.round(&mut next_call, &shutdown).await {
@@ -99,7 +102,7 @@ impl Pusher {
         let due = ordered(stock::due_pushes(&self.db, now_ms()).await?);
         let mut attempted = 0;
         for p in due.into_iter().take(self.settings.batch.max(1)) {
-            if shutdown.is_cancelled() {
+            if shutdown.is_cancelled() || self.paused.load(Ordering::Relaxed) {
                 break;
             }
             if attempted > 0 && self.signal.generation() != generation {

@@ -8,6 +8,7 @@ use super::reconcile::{ReconcileSettings, Reconciler};
 use super::signal::StockSignal;
 use crate::app::{AppState, Handlers};
 use sea_orm::ConnectionTrait;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -19,12 +20,21 @@ use tokio_util::sync::CancellationToken;
 pub struct StockHandles {
     pub signal: StockSignal,
     pub reconcile: Arc<Notify>,
+    /// Holds the pusher (e.g. while a go-live import settles); values keep coalescing.
+    pub paused: Arc<AtomicBool>,
 }
 
 impl StockHandles {
     /// Asks for a full reconciliation now (`StockService.TriggerFullSync`).
     pub fn trigger_full_sync(&self) {
         self.reconcile.notify_one();
+    }
+    pub fn pause_pushes(&self) {
+        self.paused.store(true, Ordering::Relaxed);
+    }
+    pub fn resume_pushes(&self) {
+        self.paused.store(false, Ordering::Relaxed);
+        self.signal.bump();
     }
 }
 
@@ -52,6 +62,7 @@ pub async fn start(
         market: market.clone(),
         settings: PusherSettings::from_config(config),
         signal: state.stock.signal.clone(),
+        paused: state.stock.paused.clone(),
     };
     tasks.spawn(pusher.run(leader, shutdown.clone()));
     let reconciler = Reconciler {
