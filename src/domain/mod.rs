@@ -13,3 +13,4 @@ pub mod sku_match;
 pub mod webhook_event;
 pub mod webhook_signature;
 pub mod mapping_sheet;
+pub mod sku_audit;

@@ -15,6 +15,7 @@ mod magento_webhooks;
 mod migrations;
 mod queue;
 mod serve;
+mod stock_audit;
 mod stock_flow;
 mod stock_mapping;
 mod stock_store;

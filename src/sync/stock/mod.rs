@@ -1,4 +1,5 @@
 //! The stock flow: mapping import and verification, observations, the pusher, reconciliation.
+pub mod audit;
 pub mod leader;
 pub mod mapping_file;
 pub mod observe;
