@@ -235,3 +235,35 @@ async fn reconciliation_repairs_changes_behind_the_services_back() {
     drifted.sort();
     assert_eq!(drifted, (0..5).map(sku).collect::<Vec<_>>().iter().map(String::as_str).collect::<Vec<_>>());
 }
+
+/// Failed pushes retry later (a `503` twice, then accepted); a persistent refusal (`400`)
+/// opens `marketplace_rejected` naming the SKU and part number, and holds nobody else up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn failed_pushes_retry_and_refusals_become_exceptions() {
+    use jlbridge::sandbox::faults::{Fault, FaultRule};
+    let rig = StockRig::start(RigOptions {
+        skus: 6,
+        initial_edge_stock: 0,
+        rate_limit: 250,
+        window: Duration::from_secs(2),
+        rules: BufferRules::default(),
+        magento_qty: None,
+        drift_threshold: 3,
+    })
+    .await;
+    let path = |i: usize| format!("/api/v4/products/{}/stock", rig.edge.product(&part(i)).unwrap().id);
+    rig.edge.faults().add(FaultRule::new(path(0), Fault::Status(503)).method(reqwest::Method::PATCH).times(2));
+    rig.edge.faults().add(FaultRule::new(path(2), Fault::Status(400)).method(reqwest::Method::PATCH));
+    let items: Vec<_> = (0..6).map(|i| json!({"sku": sku(i), "salable_qty": 10 + i})).collect();
+    assert_eq!(rig.post("six", now_ms() - 1_000, now_ms() / 1000, json!(items)).await, 202);
+    let others = [0usize, 1, 3, 4, 5];
+    assert!(eventually(30, || async { others.iter().all(|&i| rig.edge.product_stock(&part(i)) == Some(10 + i as i64)) }).await);
+    let db = &rig.app.state.db;
+    assert!(eventually(10, || async { exceptions::count_open(db, ExceptionKind::MarketplaceRejected).await.unwrap() == 1 }).await);
+    let e = &exceptions::list(db, Some(ExceptionKind::MarketplaceRejected), None, 0, 10).await.unwrap()[0];
+    assert_eq!(e.entity, sku(2));
+    assert!(e.last_error.contains(&sku(2)) && e.last_error.contains(&part(2)), "{}", e.last_error);
+    assert_eq!(rig.edge.product_stock(&part(2)), Some(0));
+    let st = stock::get(db, &sku(2)).await.unwrap().unwrap();
+    assert!(st.pending && st.next_attempt_at.unwrap() > now_ms(), "still pending, retried later");
+}
