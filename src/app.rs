@@ -2,6 +2,9 @@
 use crate::config::Config;
 use crate::domain::retry::RetryPolicy;
 use crate::store::jobs::{ClaimedJob, JobError, JobHandler, JobKind, Queue, WorkerPool, WorkerPulse};
+use crate::alerts::Alerter;
+use crate::events::EventBus;
+use crate::ops::Ops;
 use crate::store;
 use anyhow::Context;
 use async_trait::async_trait;
@@ -30,10 +33,13 @@ pub struct AppState {
     pub queue: Queue,
     pub pulse: WorkerPulse,
     pub flows: Arc<Vec<FlowStatus>>,
-    /// The Magento client, when configured.
-    pub magento: Option<crate::magento::MagentoClient>,
-    /// The marketplace adapter (sharing the account's one rate limiter), when configured.
-    pub marketplace: Option<Arc<dyn crate::marketplace::Marketplace>>,
+    /// Outbound clients, built once (`None` while not configured).
+    pub connectors: crate::connectors::Connectors,
+    /// Where flows report: exceptions raised/resolved, sync events, retries (`ops::Ops`).
+    pub ops: Ops,
+    /// Cancelled when the service is asked to stop (ends live streams, background loops).
+    pub shutdown: CancellationToken,
+    /// The stock flow's handles: wake the pusher, pause it, ask for a full reconciliation.
     pub stock: crate::sync::stock::StockHandles,
 }
 
@@ -110,25 +116,27 @@ impl App {
         for f in flows.iter().filter(|f| !f.missing.is_empty()) {
             warn!(flow = %f.name, "flow is off until configured: {}", f.missing.join("; "));
         }
-        let magento = crate::sync::clients::magento(&config).ok();
-        let marketplace = if config.missing_for_marketplace().is_empty() {
-            let limiter = crate::sync::clients::limiter(&config);
-            Some(crate::sync::clients::marketplace(&config, limiter)?)
-        } else {
-            None
-        };
+        let connectors = crate::connectors::build(&config, &db)?;
+        crate::observability::handle();
+        let shutdown = CancellationToken::new();
+        let alerts = Alerter::start(&config.alerts, shutdown.clone());
+        let ops = Ops::new(queue.clone(), EventBus::new(), alerts);
         let state = AppState {
+            connectors,
             config: Arc::new(config),
             db,
             queue: queue.clone(),
             pulse: WorkerPulse::default(),
             flows: Arc::new(flows),
-            magento,
-            marketplace,
+            ops: ops.clone(),
+            shutdown: shutdown.clone(),
             stock: Default::default(),
         };
-        let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();
+        let gauges = crate::observability::spawn_gauges(queue.clone(), Duration::from_secs(5), shutdown.clone());
+        tasks.spawn(async move {
+            let _ = gauges.await;
+        });
 
         let http = TcpListener::bind(&state.config.http.listen)
             .await
@@ -152,6 +160,7 @@ impl App {
         tasks.spawn(async move {
             let incoming = tokio_stream::wrappers::TcpListenerStream::new(grpc);
             let served = tonic::transport::Server::builder()
+                .layer(crate::observability::GrpcMetricsLayer)
                 .add_routes(routes)
                 .serve_with_incoming_shutdown(incoming, stop.cancelled_owned())
                 .await;
@@ -169,6 +178,7 @@ impl App {
             Duration::from_millis(state.config.jobs.poll_interval_ms),
         );
         pool.pulse = state.pulse.clone();
+        pool.observer = Some(Arc::new(ops));
         let stop = shutdown.clone();
         tasks.spawn(pool.run(stop));
 

@@ -1,7 +1,7 @@
 //! `jlbridge audit skus`: the pre-go-live SKU audit as a CSV report.
 use crate::config::Config;
 use crate::store;
-use crate::sync::{clients, stock::audit};
+use crate::sync::stock::audit;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -21,8 +21,12 @@ pub async fn run(config: Config, action: AuditAction) -> anyhow::Result<()> {
     if config.database.migrate_on_start {
         store::migrate(&db).await?;
     }
-    let magento = clients::magento(&config)?;
-    let market = clients::marketplace(&config, clients::limiter(&config))?;
+    let missing: Vec<String> =
+        config.missing_for_magento().into_iter().chain(config.missing_for_marketplace()).map(|m| m.to_string()).collect();
+    let connectors = crate::connectors::build(&config, &db)?;
+    let (Some(magento), Some(market)) = (connectors.magento, connectors.marketplace) else {
+        anyhow::bail!("the audit needs Magento and the marketplace: {}", missing.join("; "));
+    };
     let progress = std::io::stderr().is_terminal();
     let s = audit::run(&db, &magento, market.as_ref(), &out, config.stock.magento_page_size, progress).await?;
     println!("{} rows written to {}", s.rows, out.display());

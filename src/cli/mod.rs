@@ -1,7 +1,8 @@
-//! The command line: `serve`, `migrate`, `config check`, `demo`.
+//! The command line: `serve`, `migrate`, `config check`, `demo`, `sandbox`, `mapping import`, `audit skus`.
 pub mod audit;
 mod demo;
 pub mod mapping;
+mod sandbox;
 pub mod webhook;
 
 use crate::app::{shutdown_signal, App};
@@ -51,6 +52,8 @@ pub enum Command {
         #[command(subcommand)]
         action: webhook::WebhookAction,
     },
+    /// Run the simulated Edge and Magento APIs standalone.
+    Sandbox(sandbox::SandboxArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -119,6 +122,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load(cli.config.as_deref())?;
             crate::telemetry::init(&config.log);
             mapping::run(config, action).await
+        }
+        Command::Sandbox(args) => {
+            crate::telemetry::init(&crate::config::LogConfig::default());
+            sandbox::run(args).await
         }
     }
 }

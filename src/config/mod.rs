@@ -171,11 +171,33 @@ pub struct SftpConfig {
     pub known_host: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AlertConfig {
     /// Slack-compatible incoming webhook (or a generic JSON receiver).
     pub webhook_url: Option<Secret>,
+    /// `slack` (`{"text": …}`) or `json` (kinds, entities and ids as fields, plus `text`).
+    pub format: AlertFormat,
+    /// New exceptions within this many seconds go out as one message.
+    pub group_secs: u64,
+    /// Notices waiting to be sent; beyond this the oldest is dropped (and counted).
+    pub queue_capacity: usize,
+    /// Delivery attempts per message, with exponential backoff between them.
+    pub max_attempts: u32,
+}
+
+impl Default for AlertConfig {
+    fn default() -> Self {
+        AlertConfig { webhook_url: None, format: AlertFormat::Slack, group_secs: 30, queue_capacity: 1000, max_attempts: 6 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertFormat {
+    #[default]
+    Slack,
+    Json,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -137,6 +137,16 @@ impl Config {
                 _ => errs.push(ConfigError::invalid("sftp.url", format!("{u:?} is not sftp://user@host:port/root"))),
             }
         }
+        if let Some(u) = &self.alerts.webhook_url {
+            // The URL is a secret (Slack puts the key in it): say what is wrong without printing it.
+            match reqwest::Url::parse(u.expose()) {
+                Ok(p) if matches!(p.scheme(), "http" | "https") && p.host_str().is_some() => {}
+                _ => errs.push(ConfigError::invalid("alerts.webhook_url", "is not an http:// or https:// URL")),
+            }
+        }
+        if self.alerts.queue_capacity == 0 || self.alerts.max_attempts == 0 {
+            errs.push(ConfigError::invalid("alerts", "queue_capacity and max_attempts must be at least 1"));
+        }
         for (i, entry) in self.carriers.map.iter().enumerate() {
             match entry.split_once('=') {
                 Some((p, s)) if !p.trim().is_empty() && !s.trim().is_empty() => {}
@@ -191,6 +201,11 @@ impl Config {
                 }
             }
             MarketplaceKind::EdgeSftp => {
+                out.push(ConfigError::new(
+                    "marketplace.kind",
+                    "is edge_sftp, whose adapter is not in this build yet",
+                    "set JLBRIDGE_MARKETPLACE=edge to use The Edge REST API",
+                ));
                 if self.sftp.url.is_none() {
                     out.push(ConfigError::missing("sftp.url"));
                 }

@@ -1,6 +1,7 @@
-//! The HTTP listener: health, readiness (and, as flows land, webhooks, metrics, dashboard).
+//! The HTTP listener: health, readiness, metrics (and, as flows land, webhooks, dashboard).
 mod health;
 pub mod webhooks;
+mod metrics;
 
 use crate::app::AppState;
 use axum::Router;
@@ -11,8 +12,10 @@ use tower_http::timeout::TimeoutLayer;
 
 pub fn router(state: AppState) -> Router {
     let cfg = &state.config.http;
+    // Merge every router before the layers below: a layer covers only routes already added.
     Router::new()
         .merge(health::router())
+        .merge(metrics::router())
         .layer(RequestBodyLimitLayer::new(cfg.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -20,5 +23,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(ConcurrencyLimitLayer::new(cfg.max_concurrent_requests))
         .merge(webhooks::router(&state)) // after the layers: it has its own, answering in JSON
+        // Outermost, so requests refused by the limits above are counted too.
+        .layer(axum::middleware::from_fn(crate::observability::track_http))
         .with_state(state)
 }

@@ -23,14 +23,24 @@ impl SignatureMethod {
     }
 }
 
-/// The four credentials Magento shows for an activated integration.
-#[derive(Debug, Clone)]
+/// The four credentials Magento shows for an activated integration. `Debug` shows the
+/// consumer key only.
+#[derive(Clone)]
 pub struct OAuth1Credentials {
     pub consumer_key: String,
     pub consumer_secret: SecretString,
     pub access_token: String,
     pub access_token_secret: SecretString,
     pub method: SignatureMethod,
+}
+
+impl std::fmt::Debug for OAuth1Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuth1Credentials")
+            .field("consumer_key", &self.consumer_key)
+            .field("method", &self.method)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -217,6 +227,8 @@ mod tests {
             method: SignatureMethod::HmacSha256,
         };
         let url = Url::parse("http://shop.test/rest/default/V1/orders?searchCriteria[pageSize]=5").unwrap();
+        let shown = format!("{:?}", MagentoAuth::OAuth1(c.clone()));
+        assert!(shown.contains("ck") && !shown.contains("ats") && !shown.contains("\"at\""), "{shown}");
         let header = authorization_header(&c, "GET", &url, "n0nce", 1700000000);
         let fields = parse_authorization_header(&header).unwrap();
         let sig = fields.iter().find(|(k, _)| k == "oauth_signature").unwrap().1.clone();

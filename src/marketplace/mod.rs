@@ -2,6 +2,23 @@
 //! Domain types cross it (`domain::order`, [`types`]); adapters (`edge`, later `edge_sftp`,
 //! `mirakl`) own their wire types. Errors are one type, [`MarketplaceError`], classified for the
 //! job queue; adapters never loop retrying business calls (the job queue does).
+//!
+//! Wiring (once per account, at start):
+//! ```ignore
+//! let limiter = RateLimiter::new(RateLimitConfig::per_minute(250)); // JLBRIDGE_EDGE_RATE_LIMIT
+//! let cfg = EdgeConfig::new("https://api.virtualstock.com", user, SecretString::from(password));
+//! let jl: Arc<dyn Marketplace> = Arc::new(EdgeMarketplace::new(cfg, limiter)?);
+//! ```
+//! In a job:
+//! ```ignore
+//! match jl.acknowledge(&order.id, &lines).await {
+//!     Ok(()) => { /* record the acknowledgement */ }
+//!     Err(e) => match e.transience() {
+//!         Transience::Retryable { retry_after } => { /* job queue retries (retry_after wins) */ }
+//!         Transience::Permanent => { /* exception `marketplace_rejected`, e.status(), e.code() */ }
+//!     },
+//! }
+//! ```
 pub mod edge;
 pub mod error;
 pub mod rate_limit;
@@ -40,4 +57,8 @@ pub trait Marketplace: Send + Sync {
     /// Returns, optionally filtered by return status (e.g. `RMA`), paged to the end.
     async fn list_returns(&self, status: Option<&str>) -> Result<Vec<MarketplaceReturn>>;
     async fn acknowledge_return(&self, id: &MarketplaceOrderId, lines: &[ReturnLine]) -> Result<()>;
+    /// Rate-limit figures for the control plane, when the adapter has a call budget.
+    async fn rate_usage(&self) -> Option<rate_limit::RateUsage> {
+        None
+    }
 }

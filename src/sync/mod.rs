@@ -1,3 +1,2 @@
 //! The flows and their schedulers.
-pub mod clients;
 pub mod stock;

@@ -118,6 +118,10 @@ pub async fn full_scenario(r: &Rig, between: impl std::future::Future<Output = (
 async fn edge_order_life_follows_the_documented_rules() {
     let r = default_rig().await;
     full_scenario(&r, async {}).await;
+    let port: std::sync::Arc<dyn Marketplace> = r.edge.clone();
+    let usage = port.rate_usage().await.expect("the Edge adapter has a budget");
+    assert_eq!(usage.limit, 250);
+    assert!(usage.calls_in_window as usize >= r.sandbox.calls().len() - 1);
     // nothing the client sent was refused for a missing slash or an unknown path
     assert!(r.sandbox.calls().iter().all(|c| c.status != 405), "a call was refused as 405");
 }
@@ -139,4 +143,39 @@ async fn edge_faults_are_classified_retryable() {
     assert_eq!(r.sandbox.product_stock("58000128"), Some(1), "faulted calls were not applied");
     r.edge.update_stock(&product, 3).await.unwrap();
     assert_eq!(r.sandbox.product_stock("58000128"), Some(3));
+}
+
+#[tokio::test]
+async fn edge_sandbox_takes_retailer_orders_and_cancellations_over_http() {
+    let r = default_rig().await;
+    let http = reqwest::Client::new();
+    let base = r.sandbox.base_url().to_owned();
+    let cfg = r.sandbox.config().clone();
+    let tokens: serde_json::Value = http
+        .post(format!("{base}/restapi/v4/token"))
+        .json(&serde_json::json!({"username": cfg.username, "password": cfg.password}))
+        .send().await.unwrap().json().await.unwrap();
+    let bearer = format!("Bearer {}", tokens["access"].as_str().unwrap());
+    // The documented "Create an Order" example body, items without part_number.
+    let body = serde_json::json!({
+        "supplier": format!("{base}/restapi/v4/suppliers/1/"), "order_reference": "TEST1234",
+        "order_date": "2021-02-23T10:41:59", "test_flag": false, "currency_code": "GBP",
+        "items": [{"retailer_sku_reference": "58000128", "line_reference": "123", "quantity": 2, "unit_cost_price": "5.00"}],
+        "shipping_address": {"full_name": "A Person", "line_1": "London Road", "postal_code": "RG1 1AA", "country": "GB"}
+    });
+    let created = http.post(format!("{base}/restapi/v4/orders/?format=json")).header("authorization", &bearer).json(&body).send().await.unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    let url = created.json::<serde_json::Value>().await.unwrap()["url"].as_str().unwrap().to_owned();
+
+    let orders = r.edge.list_orders(&OrderStatus::Order).await.unwrap();
+    assert_eq!(orders.len(), 1);
+    assert_eq!((orders[0].reference.0.as_str(), orders[0].lines[0].part_number.0.as_str()), ("TEST1234", "58000128"));
+    assert!(url.ends_with(&format!("/restapi/v4/orders/{}/", orders[0].id.0)));
+
+    let no_slash = http.post(format!("{url}cancel_request")).header("authorization", &bearer).json(&serde_json::json!({})).send().await.unwrap();
+    assert_eq!(no_slash.status().as_u16(), 405, "POST without the trailing slash is refused as documented");
+    let cancel = serde_json::json!({"items": [{"part_number": "58000128", "line_ref": "123", "quantity": "2", "reason_code": 101, "comment": ""}]});
+    let resp = http.post(format!("{url}cancel_request/?format=json")).header("authorization", &bearer).json(&cancel).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(r.edge.list_orders(&OrderStatus::Cancel).await.unwrap().len(), 1);
 }

@@ -38,14 +38,14 @@ async fn edge_lists_orders_to_the_end_across_pages() {
 #[tokio::test]
 async fn edge_renews_tokens_without_a_failed_call() {
     let sandbox = EdgeSandboxConfig {
-        access_lifetime: Duration::from_millis(800),
-        refresh_lifetime: Duration::from_millis(2500),
+        access_lifetime: Duration::from_millis(1200),
+        refresh_lifetime: Duration::from_millis(3000),
         ..Default::default()
     };
-    let r = rig(sandbox, RateLimitConfig::default(), |c| c.renew_margin = Duration::from_millis(150)).await;
+    let r = rig(sandbox, RateLimitConfig::default(), |c| c.renew_margin = Duration::from_millis(300)).await;
     let started = Instant::now();
     let mut n = 0;
-    while started.elapsed() < Duration::from_millis(6000) {
+    while started.elapsed() < Duration::from_millis(7000) {
         r.edge.list_carriers().await.expect("no call fails while tokens expire");
         n += 1;
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 fn scaled(limit: u32, window: Duration) -> (EdgeSandboxConfig, RateLimitConfig) {
     (
         EdgeSandboxConfig { rate_limit: limit, rate_window: window, ..Default::default() },
-        RateLimitConfig { margin: Duration::from_millis(50), ..RateLimitConfig::new(limit, window) },
+        // A margin of an eighth of the window absorbs scheduling noise on a loaded test machine
+        // (production: 1 s per 60 s window).
+        RateLimitConfig { margin: window / 8, ..RateLimitConfig::new(limit, window) },
     )
 }
 
@@ -76,7 +78,7 @@ async fn edge_acknowledgement_overtakes_5000_queued_stock_updates() {
     let o = r.edge.get_order(&MarketplaceOrderId(order.to_string())).await.unwrap();
     r.edge.acknowledge(&o.id, &ack_lines(&o)).await.unwrap();
     let took = asked.elapsed();
-    let usage = r.edge.rate_usage().await;
+    let usage = r.edge.rate_usage().await.unwrap();
     stock.abort_all();
 
     assert_eq!(r.sandbox.order_status(order).as_deref(), Some("ORDER_ACK"));

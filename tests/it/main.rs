@@ -2,18 +2,26 @@
 //! an SFTP server or chromium print why they are skipped when those are absent.
 mod support;
 
+mod alerts;
 mod edge_conformance;
 mod edge_flow;
 mod edge_paging_auth;
 mod edge_rate_limit;
 mod edge_support;
+mod grpc;
+mod grpc_support;
+mod grpc_watch;
 mod magento_client;
+mod magento_faults;
 mod magento_orders;
 mod magento_schema;
 mod magento_support;
 mod magento_webhooks;
+mod metrics;
 mod migrations;
+mod php_module;
 mod queue;
+mod rate_limit_shared;
 mod serve;
 mod stock_audit;
 mod stock_flow;

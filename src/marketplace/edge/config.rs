@@ -59,3 +59,14 @@ impl std::fmt::Debug for EdgeConfig {
             .finish_non_exhaustive()
     }
 }
+
+impl EdgeConfig {
+    /// From the service settings (`[edge]`, `JLBRIDGE_EDGE_*`); `None` while a required setting is
+    /// missing (the settings validation names it). Rate limit: `RateLimitConfig::per_minute(s.rate_limit)`.
+    pub fn from_settings(s: &crate::config::EdgeConfig) -> Option<Self> {
+        let password = SecretString::from(s.password.as_ref()?.expose().to_owned());
+        let mut c = EdgeConfig::new(s.base_url.clone()?, s.username.clone()?, password);
+        c.request_timeout = Duration::from_secs(s.timeout_secs.max(1));
+        Some(c)
+    }
+}

@@ -319,4 +319,17 @@ mod tests {
         assert_eq!(o.lines[0].quantity, 2);
         assert_eq!(o.lines[0].unit_price.unwrap().amount.to_string(), "5.1");
     }
+
+    #[test]
+    fn nulls_and_odd_shapes_do_not_break_parsing() {
+        let json = r#"{"url":"https://x/restapi/v4/orders/8/","order_reference":"R2","order_date":"2021-02-23 10:41:59",
+          "status":{"code":"ORDER"},"items":null,"shipping_address":null,"comment":null,"test_flag":"Y"}"#;
+        let o = order(serde_json::from_str(json).unwrap()).unwrap();
+        assert!(o.lines.is_empty() && o.test_flag);
+        assert_eq!(o.status, OrderStatus::Other(String::new()));
+        let page: wire::Page<wire::Product> = serde_json::from_str(r#"{"count":0,"next":null,"results":null}"#).unwrap();
+        assert!(page.results.is_empty());
+        let bad: Result<wire::Order, _> = serde_json::from_str(r#"{"url":"u","total":"twelve"}"#);
+        assert!(bad.is_err(), "unreadable money is an error, never a guess");
+    }
 }

@@ -5,6 +5,12 @@ use rust_decimal::Decimal;
 use serde::{de::Error, Deserialize, Deserializer};
 use serde_json::Value;
 
+/// `null` (or a missing field, with `#[serde(default)]`) becomes the empty value.
+pub fn null_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Text, or a number/flag written as text; `null`, objects and arrays become `None`.
 pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::String(s) => Some(s),

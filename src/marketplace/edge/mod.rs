@@ -49,10 +49,6 @@ impl EdgeMarketplace {
         Ok(EdgeMarketplace { http: EdgeHttp::new(config, limiter)? })
     }
 
-    pub async fn rate_usage(&self) -> RateUsage {
-        self.http.limiter().usage().await
-    }
-
     async fn order_update<T: Serialize>(&self, id: &MarketplaceOrderId, action: &str, items: T) -> Result<()> {
         let path = format!("{ORDERS_PATH}{}/{action}/", path_id(&id.0)?);
         let body = serde_json::to_value(items).map_err(|e| MarketplaceError::Invalid(e.to_string()))?;
@@ -164,6 +160,10 @@ impl Marketplace for EdgeMarketplace {
     async fn acknowledge_return(&self, id: &MarketplaceOrderId, lines: &[ReturnLine]) -> Result<()> {
         require_lines(lines, "return acknowledgement")?;
         self.order_update(id, "return_acknowledge", convert::return_items(lines)).await
+    }
+
+    async fn rate_usage(&self) -> Option<RateUsage> {
+        Some(self.http.limiter().usage().await)
     }
 }
 

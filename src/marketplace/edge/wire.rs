@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 pub struct Page<T> {
     #[serde(deserialize_with = "lenient::opt_i64")]
     pub count: Option<i64>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub next: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub previous: Option<String>,
+    #[serde(deserialize_with = "lenient::null_default")]
     pub results: Vec<T>,
 }
 
@@ -25,10 +28,13 @@ impl<T> Default for Page<T> {
 #[serde(default)]
 pub struct Order {
     pub url: String,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub retailer: Option<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub order_reference: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub order_date: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub status: Option<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub purchase_order_reference: Option<String>,
@@ -36,12 +42,17 @@ pub struct Order {
     pub end_user_purchase_order_reference: Option<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub additional_order_reference: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub comment: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub channel: Option<String>,
     #[serde(deserialize_with = "lenient::flag")]
     pub test_flag: bool,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub supplier: Option<String>,
+    #[serde(deserialize_with = "lenient::null_default")]
     pub items: Vec<Item>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub currency_code: Option<String>,
     #[serde(deserialize_with = "lenient::opt_decimal")]
     pub subtotal: Option<Decimal>,
@@ -50,12 +61,14 @@ pub struct Order {
     #[serde(deserialize_with = "lenient::opt_decimal")]
     pub total: Option<Decimal>,
     pub shipping_address: Option<Address>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub delivery_service_code: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct Item {
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub url: Option<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub part_number: Option<String>,
@@ -67,8 +80,11 @@ pub struct Item {
     pub line_reference: Option<String>,
     #[serde(deserialize_with = "lenient::opt_u32")]
     pub quantity: Option<u32>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub name: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub description: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub status: Option<String>,
     #[serde(deserialize_with = "lenient::opt_decimal")]
     pub unit_cost_price: Option<Decimal>,
@@ -80,6 +96,7 @@ pub struct Item {
     pub tax_rate: Option<Decimal>,
     #[serde(deserialize_with = "lenient::opt_decimal")]
     pub total: Option<Decimal>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub promised_date: Option<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub retailer_additional_reference: Option<String>,
@@ -89,16 +106,23 @@ pub struct Item {
 #[derive(Default, Deserialize)]
 #[serde(default)]
 pub struct Address {
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub country: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub line_1: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub line_2: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub city: Option<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub postal_code: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub state: Option<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub phone: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub full_name: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub email: Option<String>,
 }
 
@@ -123,10 +147,14 @@ pub struct Product {
     pub url: String,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub part_number: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub category: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub client: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub supplier: Option<String>,
     /// Retailer-defined data model (JL: `tradedCode`, `free_stock`, lead times …).
+    #[serde(deserialize_with = "lenient::null_default")]
     pub data: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -144,7 +172,9 @@ pub struct Return {
     pub return_reason_code: Option<String>,
     /// `{"code","description"}` as documented; a bare string is tolerated too.
     pub status: Option<serde_json::Value>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub return_date: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub created_at: Option<String>,
 }
 
@@ -153,6 +183,7 @@ pub struct Return {
 pub struct Coded {
     #[serde(deserialize_with = "lenient::opt_string")]
     pub code: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub description: Option<String>,
 }
 
@@ -187,6 +218,7 @@ impl std::fmt::Debug for Tokens {
 
 #[derive(Debug, Serialize)]
 pub struct Items<T> {
+    #[serde(deserialize_with = "lenient::null_default")]
     pub items: Vec<T>,
 }
 
@@ -197,14 +229,19 @@ pub struct AckItem {
     pub line_ref: String,
     pub quantity: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub sub_status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub supplier_dispatch_date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub supplier_delivery_date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub comment: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub fulfillment_route: Option<String>,
 }
 
@@ -214,6 +251,7 @@ pub struct CancelItem {
     pub line_ref: String,
     pub quantity: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub comment: Option<String>,
 }
 
@@ -226,9 +264,11 @@ pub struct DispatchItem {
     pub carrier: String,
     pub tracking_number: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub tracking_url: Option<String>,
     pub supplier_dispatch_date: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub supplier_delivery_date: Option<String>,
 }
 
@@ -250,6 +290,7 @@ pub struct Stock {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ErrorBody {
+    #[serde(deserialize_with = "lenient::opt_string")]
     pub detail: Option<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub code: Option<String>,

@@ -10,6 +10,7 @@
 //! assert_eq!(sb.calls().len(), 3);
 //! ```
 mod jwt;
+pub mod order_rules;
 mod render;
 pub mod routes;
 pub mod state;

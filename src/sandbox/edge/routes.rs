@@ -48,7 +48,7 @@ pub fn router(app: App, log: CallLog, faults_plan: FaultPlan) -> Router {
     Router::new()
         .route("/restapi/v4/token", post(login))
         .route("/restapi/v4/token/refresh", post(refresh))
-        .route("/restapi/v4/orders/", get(list_orders))
+        .route("/restapi/v4/orders/", get(list_orders).post(create_order))
         .route("/restapi/v4/orders/{id}/", get(get_order))
         .route("/restapi/v4/orders/{id}/{action}/", post(order_action))
         .route("/restapi/v4/order-tracking-carriers/", get(carriers))
@@ -212,11 +212,30 @@ async fn order_action(State(app): State<App>, headers: HeaderMap, Path((id, acti
         return detail(StatusCode::NOT_FOUND, "Not found.");
     };
     let known = ["acknowledge", "backorder", "cancel_acknowledge", "dispatch", "return_acknowledge"];
-    if !known.contains(&action.as_str()) {
-        return detail(StatusCode::NOT_FOUND, "Not found.");
-    }
-    match app.store.lock().expect("store").order_action(id, &action, &v) {
+    let mut store = app.store.lock().expect("store");
+    let done = match action.as_str() {
+        "cancel_request" => store.cancel_request(id, &v),
+        a if known.contains(&a) => store.order_action(id, a, &v),
+        _ => return detail(StatusCode::NOT_FOUND, "Not found."),
+    };
+    match done {
         Ok(()) => StatusCode::OK.into_response(),
+        Err(r) => refuse(r),
+    }
+}
+
+/// The retailer side ("Create an Order"), so the standalone sandbox can be fed over HTTP too.
+async fn create_order(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = authorize(&app, &headers) {
+        return r;
+    }
+    let v = match json_body(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let mut store = app.store.lock().expect("store");
+    match super::order_rules::new_order_from_json(&v).map(|o| store.create_order(o)) {
+        Ok(id) => (StatusCode::CREATED, Json(render::order(&app.base_url, &store.orders[&id]))).into_response(),
         Err(r) => refuse(r),
     }
 }

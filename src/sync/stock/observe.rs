@@ -6,7 +6,8 @@ use crate::domain::buffer::BufferRules;
 use crate::domain::exception::ExceptionKind;
 use crate::domain::webhook_event::{PriceObservedPayload, StockObservedPayload};
 use crate::magento::MagentoClient;
-use crate::store::exceptions::{self, NewException};
+use crate::ops::Ops;
+use crate::store::exceptions::NewException;
 use crate::store::jobs::{ClaimedJob, JobError, JobHandler, JobKind};
 use crate::store::stock::{self, Observation, Observed};
 use crate::store::{mapping, now_ms};
@@ -29,9 +30,10 @@ pub struct StockObserver {
     pub db: DatabaseConnection,
     pub rules: Arc<BufferRules>,
     /// Reads salable quantities the webhook did not carry; `None` when Magento is not configured.
-    pub magento: Option<MagentoClient>,
+    pub magento: Option<Arc<MagentoClient>>,
     pub stock_id: u32,
     pub signal: StockSignal,
+    pub ops: Ops,
 }
 
 impl StockObserver {
@@ -70,7 +72,7 @@ impl StockObserver {
                     "Magento SKU has no John Lewis part number; import the mapping (jlbridge mapping import)",
                 )
                 .with_job(job.id);
-                exceptions::raise(&self.db, &e).await.map_err(db_err)?;
+                self.ops.raise_exception(e).await.map_err(db_err)?;
             }
         }
         if pending {

@@ -12,7 +12,8 @@ use crate::domain::order::PartNumber;
 use crate::domain::push_priority::{self, PushCandidate};
 use crate::domain::retry::{Classify, Transience};
 use crate::marketplace::{Marketplace, ProductId};
-use crate::store::exceptions::{self, NewException};
+use crate::ops::Ops;
+use crate::store::exceptions::NewException;
 use crate::store::stock::{self, PendingPush};
 use crate::store::{mapping, now_ms};
 use sea_orm::{DatabaseConnection, DbErr};
@@ -59,6 +60,7 @@ pub struct Pusher {
     pub signal: StockSignal,
     /// While set, nothing is pushed (values keep coalescing in the state table).
     pub paused: Arc<AtomicBool>,
+    pub ops: Ops,
 }
 
 /// Pending pushes, riskiest first.
@@ -146,7 +148,7 @@ impl Pusher {
                 if again {
                     self.signal.bump();
                 }
-                exceptions::resolve_entity(&self.db, ExceptionKind::MarketplaceRejected, &p.sku, "stock push accepted").await?;
+                self.ops.resolve_entity(ExceptionKind::MarketplaceRejected, &p.sku, "stock push accepted").await?;
                 tracing::debug!(sku = %p.sku, value, "stock pushed");
             }
             Err(e) => self.refused(p, &e.to_string(), e.transience()).await?,
@@ -170,7 +172,7 @@ impl Pusher {
             let msg = format!("stock push for SKU {} (part number {}) refused: {error}", p.sku, p.part_number);
             let e = NewException::new(ExceptionKind::MarketplaceRejected, &p.sku, msg)
                 .with_detail(json!({ "sku": p.sku, "part_number": p.part_number, "attempts": attempts }));
-            exceptions::raise(&self.db, &e).await?;
+            self.ops.raise_exception(e).await?;
         }
         Ok(())
     }

@@ -8,7 +8,8 @@ use crate::domain::buffer::BufferRules;
 use crate::domain::exception::ExceptionKind;
 use crate::magento::MagentoClient;
 use crate::marketplace::Marketplace;
-use crate::store::exceptions::{self, NewException};
+use crate::ops::Ops;
+use crate::store::exceptions::NewException;
 use crate::store::stock::{self, Observation};
 use crate::store::{mapping, now_ms};
 use futures::stream::{self, StreamExt};
@@ -42,11 +43,12 @@ pub struct ReconcileReport {
 
 pub struct Reconciler {
     pub db: sea_orm::DatabaseConnection,
-    pub magento: MagentoClient,
+    pub magento: Arc<MagentoClient>,
     pub market: Arc<dyn Marketplace>,
     pub rules: Arc<BufferRules>,
     pub settings: ReconcileSettings,
     pub signal: StockSignal,
+    pub ops: Ops,
 }
 
 impl Reconciler {
@@ -94,7 +96,7 @@ impl Reconciler {
                             );
                             let e = NewException::new(ExceptionKind::StockDrift, &m.sku, msg)
                                 .with_detail(json!({ "sku": m.sku, "part_number": m.part_number, "shown": jl }));
-                            exceptions::raise(&self.db, &e).await?;
+                            self.ops.raise_exception(e).await?;
                             report.drift_raised += 1;
                         }
                     }

@@ -49,11 +49,12 @@ pub async fn start(
     handlers.register(Arc::new(StockObserver {
         db: state.db.clone(),
         rules: rules.clone(),
-        magento: state.magento.clone(),
+        magento: state.connectors.magento.clone(),
         stock_id: config.magento.stock_id,
         signal: state.stock.signal.clone(),
+        ops: state.ops.clone(),
     }));
-    let (Some(magento), Some(market)) = (state.magento.clone(), state.marketplace.clone()) else {
+    let (Some(magento), Some(market)) = (state.connectors.magento.clone(), state.connectors.marketplace.clone()) else {
         return Ok(());
     };
     let leader = Leadership::new(&config.database, state.db.get_database_backend(), PUSHER_LOCK).await?;
@@ -63,6 +64,7 @@ pub async fn start(
         settings: PusherSettings::from_config(config),
         signal: state.stock.signal.clone(),
         paused: state.stock.paused.clone(),
+        ops: state.ops.clone(),
     };
     tasks.spawn(pusher.run(leader, shutdown.clone()));
     let reconciler = Reconciler {
@@ -77,6 +79,7 @@ pub async fn start(
             drift_threshold: config.stock.drift_threshold,
         },
         signal: state.stock.signal.clone(),
+        ops: state.ops.clone(),
     };
     let interval = (config.stock.reconcile_interval_secs > 0).then(|| Duration::from_secs(config.stock.reconcile_interval_secs));
     tasks.spawn(reconciler.schedule(interval, state.stock.reconcile.clone(), shutdown.clone()));

@@ -1,0 +1,15 @@
+<?php
+declare(strict_types=1);
+
+namespace Magento\Framework\Event;
+
+use Magento\Framework\DataObject;
+use Magento\Framework\Event;
+
+class Observer extends DataObject
+{
+    public function getEvent(): Event
+    {
+        return $this->_data['event'];
+    }
+}
