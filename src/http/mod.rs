@@ -1,7 +1,7 @@
 //! The HTTP listener: health, readiness, metrics (and, as flows land, webhooks, dashboard).
 mod health;
-pub mod webhooks;
 mod metrics;
+pub mod webhooks;
 
 use crate::app::AppState;
 use axum::Router;
@@ -12,7 +12,8 @@ use tower_http::timeout::TimeoutLayer;
 
 pub fn router(state: AppState) -> Router {
     let cfg = &state.config.http;
-    // Merge every router before the layers below: a layer covers only routes already added.
+    // Merge every router before the layers below (a layer covers only routes already added),
+    // except the webhook receiver, see there.
     Router::new()
         .merge(health::router())
         .merge(metrics::router())
@@ -22,7 +23,9 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(cfg.request_timeout_secs),
         ))
         .layer(ConcurrencyLimitLayer::new(cfg.max_concurrent_requests))
-        .merge(webhooks::router(&state)) // after the layers: it has its own, answering in JSON
+        // Merged after the limits above (it has its own, answering in JSON per DESIGN §3.1),
+        // before the tracking layer (so it is measured too).
+        .merge(webhooks::router(&state))
         // Outermost, so requests refused by the limits above are counted too.
         .layer(axum::middleware::from_fn(crate::observability::track_http))
         .with_state(state)

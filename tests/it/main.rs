@@ -29,5 +29,8 @@ mod stock_mapping;
 mod stock_store;
 mod stock_support;
 mod webhook_corpus;
+mod webhook_crash;
+mod webhook_inbox;
+mod webhook_python;
 mod webhook_support;
 mod webhooks;

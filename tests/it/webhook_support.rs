@@ -39,6 +39,7 @@ impl Service {
         Service::start_with(|_| {}).await
     }
 
+    #[allow(clippy::field_reassign_with_default)]
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Service {
         let (db, dir) = sqlite_config();
         let mut config = Config::default();
