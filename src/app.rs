@@ -41,6 +41,8 @@ pub struct AppState {
     pub ops: Ops,
     /// Cancelled when the service is asked to stop (ends live streams, background loops).
     pub shutdown: CancellationToken,
+    /// The stock flow's handles: wake the pusher, pause it, ask for a full reconciliation.
+    pub stock: crate::sync::stock::StockHandles,
 }
 
 /// Routes each job kind to the flow that handles it.
@@ -142,6 +144,7 @@ impl App {
             flows: Arc::new(flows),
             ops: ops.clone(),
             shutdown: shutdown.clone(),
+            stock: Default::default(),
         };
         let mut tasks = JoinSet::new();
         let gauges = crate::observability::spawn_gauges(queue.clone(), Duration::from_secs(5), shutdown.clone());
@@ -195,6 +198,7 @@ impl App {
             handlers.register(Arc::new(flow.clone()));
             flow.spawn_schedulers(&mut tasks, &shutdown);
         }
+        crate::sync::stock::wiring::start(&state, &mut handlers, &mut tasks, &shutdown).await?;
         let mut pool = WorkerPool::new(
             queue,
             Arc::new(handlers),

@@ -20,7 +20,7 @@ pub struct Connectors {
 
 /// The account's limiter: shared through the database on PostgreSQL, in-process on SQLite.
 pub fn rate_limiter(config: &Config, db: &DatabaseConnection, account: &str) -> RateLimiter {
-    let limits = RateLimitConfig::per_minute(config.edge.rate_limit);
+    let limits = RateLimitConfig::new(config.edge.rate_limit, Duration::from_millis(config.edge.rate_window_ms));
     match db.get_database_backend() {
         DbBackend::Postgres => RateLimiter::with_source(limits, Arc::new(SharedWindow::new(db.clone(), account, limits))),
         _ => RateLimiter::new(limits),

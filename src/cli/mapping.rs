@@ -102,8 +102,12 @@ pub async fn run(config: Config, action: MappingAction) -> anyhow::Result<()> {
     } else if !config.stock.verify_mappings {
         Err("stock.verify_mappings is off".to_owned())
     } else {
-        let limiter = crate::sync::clients::limiter(&config);
-        crate::sync::clients::marketplace(&config, limiter).map_err(|e| format!("the marketplace is not configured ({e})"))
+        let missing: Vec<String> = config.missing_for_marketplace().iter().map(|m| m.to_string()).collect();
+        match crate::connectors::build(&config, &db).map(|c| c.marketplace) {
+            Ok(Some(m)) => Ok(m),
+            Ok(None) => Err(format!("the marketplace is not configured ({})", missing.join("; "))),
+            Err(e) => Err(format!("the marketplace client could not be built ({e})")),
+        }
     };
     let mut outcome = import_file(&db, &file, market.as_ref().ok().map(|m| m.as_ref())).await?;
     outcome.not_verified = market.err();

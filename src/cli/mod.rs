@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `config check`, `demo`, `sandbox`.
+//! The command line: `serve`, `migrate`, `config check`, `demo`, `sandbox`, `mapping import`, `audit skus`.
+pub mod audit;
 mod demo;
 pub mod mapping;
 mod sandbox;
@@ -36,6 +37,11 @@ pub enum Command {
     },
     /// Run a self-contained demonstration on a throw-away SQLite database.
     Demo(demo::DemoArgs),
+    /// Pre-go-live audits.
+    Audit {
+        #[command(subcommand)]
+        action: audit::AuditAction,
+    },
     /// The SKU ↔ John Lewis part number mapping.
     Mapping {
         #[command(subcommand)]
@@ -107,6 +113,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => demo::run(args).await,
         Command::Webhook { action } => webhook::run(action),
+        Command::Audit { action } => {
+            let config = load(cli.config.as_deref())?;
+            crate::telemetry::init(&config.log);
+            audit::run(config, action).await
+        }
         Command::Mapping { action } => {
             let config = load(cli.config.as_deref())?;
             crate::telemetry::init(&config.log);

@@ -155,12 +155,14 @@ pub struct EdgeConfig {
     pub password: Option<Secret>,
     /// Requests per minute for the whole account.
     pub rate_limit: u32,
+    /// The window `rate_limit` counts in, in milliseconds (60000: a minute; tests scale it down).
+    pub rate_window_ms: u64,
     pub timeout_secs: u64,
 }
 
 impl Default for EdgeConfig {
     fn default() -> Self {
-        EdgeConfig { base_url: None, username: None, password: None, rate_limit: 250, timeout_secs: 30 }
+        EdgeConfig { base_url: None, username: None, password: None, rate_limit: 250, rate_window_ms: 60_000, timeout_secs: 30 }
     }
 }
 

@@ -125,6 +125,9 @@ impl Config {
         if let Some(u) = &self.edge.base_url {
             check_origin("edge.base_url", u, &mut errs);
         }
+        if self.edge.rate_window_ms < 100 {
+            errs.push(ConfigError::invalid("edge.rate_window_ms", "must be at least 100 ms (60000 is the documented minute)"));
+        }
         if self.edge.rate_limit == 0 {
             errs.push(ConfigError::invalid("edge.rate_limit", "must be at least 1 request a minute"));
         }

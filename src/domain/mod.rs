@@ -14,6 +14,7 @@ pub mod order_ack;
 pub mod order_state;
 pub mod push_priority;
 pub mod retry;
+pub mod sku_audit;
 pub mod sku_match;
 pub mod tracking;
 pub mod webhook_event;

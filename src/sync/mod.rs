@@ -1,5 +1,4 @@
 //! The flows and their schedulers.
-pub mod clients;
 pub mod orders;
 pub mod shipments;
 pub mod singleton;

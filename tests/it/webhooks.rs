@@ -26,7 +26,8 @@ async fn each_type_is_stored_with_its_job_and_ordering_facts() {
     assert_eq!(row.body, body, "the raw body is kept as signed");
     assert_eq!((row.event_type.as_str(), row.webhook_timestamp, row.event_timestamp_ms), ("stock.changed", ts, Some(1_795_773_600_250)));
     let j = job_for(&s, JobKind::StockObserved).await;
-    assert_eq!(j.state, "queued");
+    // Queued by the receiver; the stock flow's workers may already have taken it.
+    assert!(["queued", "running", "done"].contains(&j.state.as_str()), "{}", j.state);
     let p: StockObservedPayload = serde_json::from_str(&j.payload).unwrap();
     assert_eq!((p.webhook_id.as_str(), p.webhook_timestamp, p.event_timestamp_ms), ("msg_stock", ts, 1_795_773_600_250));
     assert_eq!((p.data.items[0].sku.as_str(), p.data.items[0].salable_qty), ("SKU-1", Some(7)));
