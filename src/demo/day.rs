@@ -63,6 +63,10 @@ struct Script<'a> {
 
 impl Script<'_> {
     fn shop(&mut self) {
+        // About one shopper event a second per 100 SKUs: a busy day, within The Edge's budget.
+        if !self.rng.gen_bool(0.35) {
+            return;
+        }
         let i = self.rng.gen_range(0..self.w.catalogue.len());
         let sku = self.w.catalogue[i].sku.clone();
         if self.rng.gen_bool(0.15) {

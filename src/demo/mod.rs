@@ -52,7 +52,7 @@ fn config(opts: &DemoOptions, w: &world::World, secret: &str) -> Config {
     c.shipments.wait_retry_secs = 3;
     c.stock.reconcile_interval_secs = 0;
     c.jobs.retry_schedule_secs = vec![1, 2, 4, 8, 15, 30, 30, 30, 30, 30];
-    c.log.level = "warn".into();
+    c.log.level = "info".into();
     c
 }
 
@@ -62,7 +62,9 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     let w = world::build(opts.skus, &opts.dir, world::edge_opening).await?;
     let secret = demo_secret();
     let config = config(&opts, &w, &secret);
-    crate::telemetry::init(&config.log);
+    let log_file = opts.dir.join("jlbridge.log");
+    crate::telemetry::init_to_file(&config.log, &log_file)?;
+    println!("  service logs: {}", log_file.display());
     let app = App::start(config).await?;
     let started = std::time::Instant::now();
     w.magento.set_webhook_target(&format!("http://{}/webhooks/magento", app.http_addr), &secret);

@@ -25,6 +25,8 @@ pub struct Report {
     pub rate_limit: u32,
     pub skus_in_step: usize,
     pub skus_checked: usize,
+    /// SKUs whose John Lewis value differs: (sku, wanted, shown).
+    pub out_of_step: Vec<(String, i64, i64)>,
     pub freshness_p50_ms: Option<i64>,
     pub freshness_p99_ms: Option<i64>,
     /// kind → (opened, still open)
@@ -123,7 +125,11 @@ pub async fn gather(app: &App, w: &World, played: &Played, elapsed: Duration) ->
         };
         r.skus_checked += 1;
         let wanted = app.state.config.stock.buffer.compute(&m.sku, salable, now).output as i64;
-        r.skus_in_step += usize::from(wanted == shown);
+        if wanted == shown {
+            r.skus_in_step += 1;
+        } else {
+            r.out_of_step.push((m.sku.clone(), wanted, shown));
+        }
     }
     let lags = freshness(app).await?;
     r.freshness_p50_ms = percentile(&lags, 0.5);
@@ -149,6 +155,9 @@ impl Report {
         println!("  duplicate orders    {}", self.duplicate_orders);
         println!("  webhooks            {} accepted · lost events {}", self.webhooks_accepted, self.lost_events);
         println!("  stock               {} pushes · {} of {} SKUs show exactly rules(Magento salable)", self.stock_pushes, self.skus_in_step, self.skus_checked);
+        for (sku, wanted, shown) in self.out_of_step.iter().take(5) {
+            println!("    out of step       {sku}: rules give {wanted}, John Lewis shows {shown}");
+        }
         println!("  freshness           p50 {} · p99 {} (change seen → John Lewis updated)", ms(self.freshness_p50_ms), ms(self.freshness_p99_ms));
         println!("  John Lewis calls    {} in all · peak {} in any minute (limit {})", self.edge_calls, self.peak_calls_per_minute, self.rate_limit);
         if self.exceptions.is_empty() {

@@ -73,6 +73,8 @@ pub async fn build(n: usize, dir: &Path, edge_opening: impl Fn(usize, i64) -> i6
     let edge = edge::start(EdgeSandboxConfig::default()).await?;
     let magento = MagentoSandbox::start().await?;
     magento.assign_source(STOCK_ID, SOURCE);
+    // As with the jlbridge Magento module installed: John Lewis orders reserve their stock.
+    magento.set_connector_module(true);
     let items = catalogue(n);
     let near_miss_sku = items[n / 2].sku.clone();
     let mut csv = String::from("sku,part_number,description\n");

@@ -4,6 +4,7 @@
 mod support;
 
 mod alerts;
+mod demo;
 mod edge_conformance;
 mod edge_flow;
 mod edge_paging_auth;
