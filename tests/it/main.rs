@@ -24,6 +24,7 @@ mod migrations;
 mod orders_flow;
 mod orders_store;
 mod orders_support;
+mod php_cross;
 mod php_module;
 mod queue;
 mod rate_limit_shared;
