@@ -9,7 +9,6 @@ use crate::marketplace::MarketplaceError;
 use crate::store::jobs::{enqueue, JobError};
 use crate::store::orders::{self, EventKind, StoredOrder};
 use crate::store::{exceptions, mapping, stock};
-use sea_orm::TransactionTrait;
 use tracing::info;
 
 pub(super) async fn run(f: &OrdersFlow, reference: &str) -> Result<(), JobError> {
@@ -37,7 +36,7 @@ async fn locked(f: &OrdersFlow, reference: &str) -> Result<(), JobError> {
     }
     let order = f.load(reference).await?;
     let cancelled_all = unfulfillable(f, &order, &facts).await?;
-    let txn = f.db.begin().await.map_err(db_err)?;
+    let txn = orders::begin_write(&f.db).await.map_err(db_err)?;
     if cancelled_all {
         orders::advance(&txn, order.order.id, Step::Cancelled).await.map_err(db_err)?;
         orders::add_event(&txn, order.order.id, EventKind::Note, Some("no line left to fulfil: order cancelled, not injected"))
@@ -94,7 +93,7 @@ async fn acknowledge(f: &OrdersFlow, order: &StoredOrder, facts: &[LineFacts]) -
                             return Ok(true);
                         }
                         OrderStatus::Cancel => {
-                            let txn = f.db.begin().await.map_err(db_err)?;
+                            let txn = orders::begin_write(&f.db).await.map_err(db_err)?;
                             orders::upsert_listed(&txn, &now, crate::store::now_ms()).await.map_err(db_err)?;
                             if orders::advance(&txn, order.order.id, Step::CancelRequested).await.map_err(db_err)?.is_some() {
                                 orders::add_event(&txn, order.order.id, EventKind::CancelRequested, Some("seen when acknowledging"))
@@ -126,7 +125,7 @@ fn reread_worthy(e: &MarketplaceError) -> bool {
 }
 
 async fn record_ack(f: &OrdersFlow, order: &StoredOrder, detail: &str) -> Result<(), JobError> {
-    let txn = f.db.begin().await.map_err(db_err)?;
+    let txn = orders::begin_write(&f.db).await.map_err(db_err)?;
     orders::advance(&txn, order.order.id, Step::Acknowledged).await.map_err(db_err)?;
     orders::set_marketplace_status(&txn, order.order.id, OrderStatus::OrderAck.as_str()).await.map_err(db_err)?;
     orders::set_error(&txn, order.order.id, None).await.map_err(db_err)?;
@@ -167,7 +166,7 @@ async fn unfulfillable(f: &OrdersFlow, order: &StoredOrder, facts: &[LineFacts])
             orders::add_event(&f.db, order.order.id, EventKind::CancellationFailed, Some(&msg)).await.map_err(db_err)?;
             return Err(JobError::from(e).exception(ExceptionKind::MarketplaceRejected, order.reference()));
         }
-        let txn = f.db.begin().await.map_err(db_err)?;
+        let txn = orders::begin_write(&f.db).await.map_err(db_err)?;
         for (r, why) in &bad {
             orders::set_line_unfulfillable(&txn, order.order.id, r, why).await.map_err(db_err)?;
             if f.config.unfulfillable == UnfulfillableRule::Cancel {

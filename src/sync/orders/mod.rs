@@ -79,6 +79,21 @@ impl OrdersFlow {
         }
     }
 
+    /// The same flow on another database pool and queue (another replica, in tests).
+    pub fn clone_with(&self, db: DatabaseConnection, queue: Queue) -> OrdersFlow {
+        OrdersFlow {
+            db,
+            queue,
+            marketplace: self.marketplace.clone(),
+            magento: self.magento.clone(),
+            config: self.config.clone(),
+            mapping: self.mapping.clone(),
+            lease_ttl: self.lease_ttl,
+            holder: format!("orders-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+            fault_hook: self.fault_hook.clone(),
+        }
+    }
+
     pub(crate) fn fault(&self, reference: &str, step: InjectStep) {
         if let Some(h) = &self.fault_hook {
             h(reference, step);
