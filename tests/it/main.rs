@@ -13,6 +13,7 @@ mod magento_schema;
 mod magento_support;
 mod magento_webhooks;
 mod migrations;
+mod orders_cancel;
 mod orders_crash;
 mod orders_flow;
 mod orders_store;
