@@ -16,6 +16,7 @@ mod migrations;
 mod orders_cancel;
 mod orders_crash;
 mod orders_flow;
+mod orders_paging;
 mod orders_store;
 mod orders_support;
 mod php_module;
