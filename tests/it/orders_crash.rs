@@ -116,7 +116,7 @@ async fn check_acknowledged_once(rig: &Rig) {
 
 #[tokio::test]
 async fn two_worker_pools_inject_2000_orders_without_a_duplicate_on_sqlite() {
-    let rig = sqlite_rig(3).await;
+    let rig = sqlite_volume_rig(3).await;
     for i in 0..VOLUME {
         rig.edge.create_order(new_order(&format!("JL7{i:06}"), 1 + i % 3));
     }
@@ -125,7 +125,7 @@ async fn two_worker_pools_inject_2000_orders_without_a_duplicate_on_sqlite() {
     let wa = rig.workers(a, &ALL, 8);
     let wb = rig.workers(b, &ALL, 8);
     assert!(poller.cycle().await.ok);
-    assert!(rig.idle(300).await, "backlog drained");
+    assert!(rig.idle(600).await, "backlog drained: {:?}", rig.queue.depth().await);
     wa.shutdown().await;
     wb.shutdown().await;
     check_no_duplicates(&rig);
@@ -154,7 +154,7 @@ async fn two_replicas_on_postgres_inject_2000_orders_without_a_duplicate() {
     assert!(ra.is_some() != rb.is_some(), "exactly one replica polls: {ra:?} {rb:?}");
     assert!(ra.or(rb).unwrap().ok);
     assert!(pb.cycle_if_leader().await.is_none() || pa.cycle_if_leader().await.is_none());
-    assert!(rig.idle(300).await, "backlog drained");
+    assert!(rig.idle(600).await, "backlog drained: {:?}", rig.queue.depth().await);
     wa.shutdown().await;
     wb.shutdown().await;
     check_no_duplicates(&rig);

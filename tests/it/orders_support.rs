@@ -57,7 +57,13 @@ pub async fn sqlite_rig(products: usize) -> Rig {
 
 pub async fn postgres_rig(admin: &str, products: usize) -> Rig {
     let cfg = fresh_postgres(admin).await;
-    rig(cfg, None, products, Duration::from_secs(3)).await
+    rig(cfg, None, products, Duration::from_secs(60)).await
+}
+
+/// For volume tests: leases long enough that a loaded machine never loses one mid-job.
+pub async fn sqlite_volume_rig(products: usize) -> Rig {
+    let (cfg, dir) = sqlite_config();
+    rig(cfg, Some(dir), products, Duration::from_secs(60)).await
 }
 
 /// `products` mapped products (part `5800000i` ↔ `SKU-000i`) in both sandboxes. Job and order

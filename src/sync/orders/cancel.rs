@@ -181,7 +181,9 @@ async fn magento_locked(f: &OrdersFlow, reference: &str, reason: Option<&str>) -
     for l in &lines {
         orders::add_cancelled(&txn, order.order.id, &l.line_ref, l.quantity).await.map_err(db_err)?;
     }
-    orders::advance(&txn, order.order.id, Step::Cancelled).await.map_err(db_err)?;
+    // Units already dispatched stay dispatched: the order ends dispatched (partly cancelled).
+    let step = if order.lines.iter().any(|l| l.dispatched_qty > 0) { Step::Dispatched } else { Step::Cancelled };
+    orders::advance(&txn, order.order.id, step).await.map_err(db_err)?;
     orders::set_marketplace_status(&txn, order.order.id, OrderStatus::CancelAck.as_str()).await.map_err(db_err)?;
     let units: u32 = lines.iter().map(|l| l.quantity).sum();
     let detail = format!("cancelled in Magento: cancellation of {units} unit(s) on {} line(s) sent to John Lewis", lines.len());
