@@ -29,10 +29,19 @@ fn env_or<T: std::str::FromStr>(k: &str, d: T) -> T {
     std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d)
 }
 
-async fn drain(queue: &Queue) {
+/// Waits until no job of `kind` is queued or running.
+async fn drain(db: &sea_orm::DatabaseConnection, kind: JobKind) {
+    use sea_orm::ConnectionTrait;
     loop {
-        let d = queue.depth().await.unwrap_or_default();
-        if d.queued == 0 && d.running == 0 {
+        let row = db
+            .query_one(store::stmt(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM jobs WHERE kind = $1 AND state IN ('queued', 'running')",
+                [kind.as_str().into()],
+            ))
+            .await;
+        let left = row.ok().flatten().and_then(|r| r.try_get::<i64>("", "n").or_else(|_| r.try_get::<i32>("", "n").map(i64::from)).ok());
+        if left == Some(0) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -96,7 +105,7 @@ async fn main() {
     let pool = WorkerPool::new(queue.clone(), Arc::new(OrderJobs::only(flow.clone(), &[JobKind::OrderAcknowledge])), workers, Duration::from_millis(20));
     let task = tokio::spawn(pool.run(stop.clone()));
     let t = Instant::now();
-    drain(&queue).await;
+    drain(&db, JobKind::OrderAcknowledge).await;
     let acked = t.elapsed();
     stop.cancel();
     let _ = task.await;
@@ -106,7 +115,7 @@ async fn main() {
     let pool = WorkerPool::new(queue.clone(), Arc::new(OrderJobs::only(flow.clone(), &[JobKind::OrderInject])), workers, Duration::from_millis(20));
     let task = tokio::spawn(pool.run(stop.clone()));
     let t = Instant::now();
-    drain(&queue).await;
+    drain(&db, JobKind::OrderInject).await;
     let injected = t.elapsed();
     stop.cancel();
     let _ = task.await;
