@@ -2,11 +2,9 @@
 use crate::config::Config;
 use crate::domain::retry::RetryPolicy;
 use crate::store::jobs::{ClaimedJob, JobError, JobHandler, JobKind, Queue, WorkerPool, WorkerPulse};
-use crate::config::MarketplaceKind;
-use crate::magento::{MagentoClient, MagentoConfig as MagentoClientConfig};
-use crate::marketplace::edge::{EdgeConfig, EdgeMarketplace};
-use crate::marketplace::rate_limit::{RateLimitConfig, RateLimiter};
-use crate::marketplace::Marketplace;
+use crate::alerts::Alerter;
+use crate::events::EventBus;
+use crate::ops::Ops;
 use crate::store;
 use crate::sync::orders::{OrderJobs, OrderPoller, OrdersFlow};
 use crate::sync::singleton::{Singleton, ORDER_POLLER_LOCK};
@@ -37,6 +35,14 @@ pub struct AppState {
     pub queue: Queue,
     pub pulse: WorkerPulse,
     pub flows: Arc<Vec<FlowStatus>>,
+    /// Outbound clients, built once (`None` while not configured).
+    pub connectors: crate::connectors::Connectors,
+    /// Where flows report: exceptions raised/resolved, sync events, retries (`ops::Ops`).
+    pub ops: Ops,
+    /// Cancelled when the service is asked to stop (ends live streams, background loops).
+    pub shutdown: CancellationToken,
+    /// The stock flow's handles: wake the pusher, pause it, ask for a full reconciliation.
+    pub stock: crate::sync::stock::StockHandles,
 }
 
 /// Routes each job kind to the flow that handles it.
@@ -91,34 +97,13 @@ fn flow_statuses(config: &Config) -> Vec<FlowStatus> {
     ]
 }
 
-/// The marketplace client of the configured account, with the account's one rate limiter
-/// (`edge.rate_limit` calls a minute, shared by every flow in this process).
-pub fn marketplace(config: &Config) -> anyhow::Result<Arc<dyn Marketplace>> {
-    match config.marketplace.kind {
-        MarketplaceKind::Edge => {
-            let cfg = EdgeConfig::from_settings(&config.edge).context("edge settings are incomplete")?;
-            let limiter = RateLimiter::new(RateLimitConfig::per_minute(config.edge.rate_limit));
-            Ok(Arc::new(EdgeMarketplace::new(cfg, limiter)?))
-        }
-        MarketplaceKind::EdgeSftp => anyhow::bail!("marketplace.kind = edge_sftp is not available in this build"),
-    }
-}
-
-/// The Magento client from `[magento]`.
-pub fn magento_client(config: &Config) -> anyhow::Result<MagentoClient> {
-    let m = &config.magento;
-    let base = m.base_url.clone().context("magento.base_url is not set")?;
-    let token = m.token.as_ref().context("magento.token is not set")?;
-    let mut cfg = MagentoClientConfig::bearer(base, token.expose());
-    cfg.store = m.store.clone();
-    cfg.timeout = Duration::from_secs(m.timeout_secs.max(1));
-    Ok(MagentoClient::new(cfg)?)
-}
-
 /// The orders flow: its job handler and its poller (a singleton loop).
 async fn wire_orders(state: &AppState) -> anyhow::Result<(OrderJobs, OrderPoller)> {
     let c = &state.config;
-    let flow = OrdersFlow::new(state.db.clone(), state.queue.clone(), marketplace(c)?, magento_client(c)?, c.orders.clone());
+    // The shared clients: one rate limiter per account.
+    let market = state.connectors.marketplace.clone().context("no marketplace client")?;
+    let magento = state.connectors.magento.as_deref().context("no Magento client")?.clone();
+    let flow = OrdersFlow::new(state.db.clone(), state.queue.clone(), market, magento, c.orders.clone());
     let flow = Arc::new(flow);
     let singleton = Singleton::new(&state.db, &c.database.url, ORDER_POLLER_LOCK).await.context("order poller lock")?;
     Ok((OrderJobs::all(flow.clone()), OrderPoller::new(flow, singleton)))
@@ -145,15 +130,27 @@ impl App {
         for f in flows.iter().filter(|f| !f.missing.is_empty()) {
             warn!(flow = %f.name, "flow is off until configured: {}", f.missing.join("; "));
         }
+        let connectors = crate::connectors::build(&config, &db)?;
+        crate::observability::handle();
+        let shutdown = CancellationToken::new();
+        let alerts = Alerter::start(&config.alerts, shutdown.clone());
+        let ops = Ops::new(queue.clone(), EventBus::new(), alerts);
         let state = AppState {
+            connectors,
             config: Arc::new(config),
             db,
             queue: queue.clone(),
             pulse: WorkerPulse::default(),
             flows: Arc::new(flows),
+            ops: ops.clone(),
+            shutdown: shutdown.clone(),
+            stock: Default::default(),
         };
-        let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();
+        let gauges = crate::observability::spawn_gauges(queue.clone(), Duration::from_secs(5), shutdown.clone());
+        tasks.spawn(async move {
+            let _ = gauges.await;
+        });
 
         let http = TcpListener::bind(&state.config.http.listen)
             .await
@@ -177,6 +174,7 @@ impl App {
         tasks.spawn(async move {
             let incoming = tokio_stream::wrappers::TcpListenerStream::new(grpc);
             let served = tonic::transport::Server::builder()
+                .layer(crate::observability::GrpcMetricsLayer)
                 .add_routes(routes)
                 .serve_with_incoming_shutdown(incoming, stop.cancelled_owned())
                 .await;
@@ -196,6 +194,11 @@ impl App {
                 Err(e) => warn!(error = %e, "orders flow could not start"),
             }
         }
+        if let Some(flow) = crate::sync::shipments::wiring::build(&state)? {
+            handlers.register(Arc::new(flow.clone()));
+            flow.spawn_schedulers(&mut tasks, &shutdown);
+        }
+        crate::sync::stock::wiring::start(&state, &mut handlers, &mut tasks, &shutdown).await?;
         let mut pool = WorkerPool::new(
             queue,
             Arc::new(handlers),
@@ -203,6 +206,7 @@ impl App {
             Duration::from_millis(state.config.jobs.poll_interval_ms),
         );
         pool.pulse = state.pulse.clone();
+        pool.observer = Some(Arc::new(ops));
         let stop = shutdown.clone();
         tasks.spawn(pool.run(stop));
 

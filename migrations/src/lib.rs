@@ -3,8 +3,10 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_foundation;
+mod m20261127_000005_rate_limit;
 mod m20261127_000010_stock;
 mod m20261127_000020_orders;
+mod m20261127_000030_dispatch_ledger;
 
 pub struct Migrator;
 
@@ -13,8 +15,10 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261127_000001_foundation::Migration),
+            Box::new(m20261127_000005_rate_limit::Migration),
             Box::new(m20261127_000010_stock::Migration),
             Box::new(m20261127_000020_orders::Migration),
+            Box::new(m20261127_000030_dispatch_ledger::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ enum ProductMappings {
     ProductId,
     TradedCode,
     Verified,
+    Blocked,
     VerifiedAt,
     VerifyError,
     Extra,
@@ -65,6 +66,7 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(ProductMappings::ProductId).string())
                 .col(ColumnDef::new(ProductMappings::TradedCode).string())
                 .col(ColumnDef::new(ProductMappings::Verified).boolean().not_null().default(false))
+                .col(ColumnDef::new(ProductMappings::Blocked).boolean().not_null().default(false))
                 .col(ColumnDef::new(ProductMappings::VerifiedAt).big_integer())
                 .col(ColumnDef::new(ProductMappings::VerifyError).text())
                 .col(ColumnDef::new(ProductMappings::Extra).text())

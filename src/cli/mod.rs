@@ -1,5 +1,8 @@
-//! The command line: `serve`, `migrate`, `config check`, `demo`.
+//! The command line: `serve`, `migrate`, `config check`, `demo`, `sandbox`, `mapping import`, `audit skus`.
+pub mod audit;
 mod demo;
+pub mod mapping;
+mod sandbox;
 pub mod webhook;
 
 use crate::app::{shutdown_signal, App};
@@ -34,11 +37,23 @@ pub enum Command {
     },
     /// Run a self-contained demonstration on a throw-away SQLite database.
     Demo(demo::DemoArgs),
+    /// Pre-go-live audits.
+    Audit {
+        #[command(subcommand)]
+        action: audit::AuditAction,
+    },
+    /// The SKU ↔ John Lewis part number mapping.
+    Mapping {
+        #[command(subcommand)]
+        action: mapping::MappingAction,
+    },
     /// Webhook tools: sign a test event as Magento would.
     Webhook {
         #[command(subcommand)]
         action: webhook::WebhookAction,
     },
+    /// Run the simulated Edge and Magento APIs standalone.
+    Sandbox(sandbox::SandboxArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -98,6 +113,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => demo::run(args).await,
         Command::Webhook { action } => webhook::run(action),
+        Command::Audit { action } => {
+            let config = load(cli.config.as_deref())?;
+            crate::telemetry::init(&config.log);
+            audit::run(config, action).await
+        }
+        Command::Mapping { action } => {
+            let config = load(cli.config.as_deref())?;
+            crate::telemetry::init(&config.log);
+            mapping::run(config, action).await
+        }
+        Command::Sandbox(args) => {
+            crate::telemetry::init(&crate::config::LogConfig::default());
+            sandbox::run(args).await
+        }
     }
 }
 

@@ -4,12 +4,14 @@ mod env;
 mod lists;
 mod orders;
 mod secret;
+mod shipments;
 mod stock;
 mod validate;
 
 pub use lists::StringList;
 pub use orders::OrdersConfig;
 pub use secret::Secret;
+pub use shipments::ShipmentsConfig;
 pub use stock::StockConfig;
 pub use validate::{ConfigError, ConfigErrors};
 
@@ -31,6 +33,7 @@ pub struct Config {
     pub sftp: SftpConfig,
     pub alerts: AlertConfig,
     pub carriers: CarrierConfig,
+    pub shipments: ShipmentsConfig,
     pub jobs: JobsConfig,
     pub log: LogConfig,
     pub stock: StockConfig,
@@ -152,12 +155,14 @@ pub struct EdgeConfig {
     pub password: Option<Secret>,
     /// Requests per minute for the whole account.
     pub rate_limit: u32,
+    /// The window `rate_limit` counts in, in milliseconds (60000: a minute; tests scale it down).
+    pub rate_window_ms: u64,
     pub timeout_secs: u64,
 }
 
 impl Default for EdgeConfig {
     fn default() -> Self {
-        EdgeConfig { base_url: None, username: None, password: None, rate_limit: 250, timeout_secs: 30 }
+        EdgeConfig { base_url: None, username: None, password: None, rate_limit: 250, rate_window_ms: 60_000, timeout_secs: 30 }
     }
 }
 
@@ -172,11 +177,33 @@ pub struct SftpConfig {
     pub known_host: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AlertConfig {
     /// Slack-compatible incoming webhook (or a generic JSON receiver).
     pub webhook_url: Option<Secret>,
+    /// `slack` (`{"text": …}`) or `json` (kinds, entities and ids as fields, plus `text`).
+    pub format: AlertFormat,
+    /// New exceptions within this many seconds go out as one message.
+    pub group_secs: u64,
+    /// Notices waiting to be sent; beyond this the oldest is dropped (and counted).
+    pub queue_capacity: usize,
+    /// Delivery attempts per message, with exponential backoff between them.
+    pub max_attempts: u32,
+}
+
+impl Default for AlertConfig {
+    fn default() -> Self {
+        AlertConfig { webhook_url: None, format: AlertFormat::Slack, group_secs: 30, queue_capacity: 1000, max_attempts: 6 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertFormat {
+    #[default]
+    Slack,
+    Json,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -119,3 +119,32 @@ fn secrets_do_not_print() {
     let shown = format!("{c:?}");
     assert!(!shown.contains("hunter2") && !shown.contains("MfKQ9"), "{shown}");
 }
+
+#[test]
+fn shipments_section_reads_from_file_and_environment() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    writeln!(
+        f,
+        "[carriers]\nmap = [\"Royal Mail*=royal-mail\"]\n[shipments]\nwatchdog_hours = 6\n\
+         [shipments.tracking_urls]\n\"royal-mail\" = \"https://track.example/{{tracking}}\""
+    )
+    .unwrap();
+    let c = Config::load_from(
+        Some(f.path()),
+        vars(&[("JLBRIDGE_CARRIER_MAP", "Royal Mail*=royal-mail,dpd=dpd"), ("JLBRIDGE_SHIPMENTS__CATCH_UP_INTERVAL_SECS", "60")]),
+    )
+    .unwrap();
+    assert_eq!(c.shipments.watchdog_hours, 6);
+    assert_eq!(c.shipments.catch_up_interval_secs, 60);
+    assert_eq!(c.shipments.tracking_urls["royal-mail"], "https://track.example/{tracking}");
+    assert_eq!(c.carriers.map.0, vec!["Royal Mail*=royal-mail", "dpd=dpd"]);
+}
+
+#[test]
+fn shipments_section_is_validated() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    writeln!(f, "[shipments]\nwatchdog_hours = 0\n[shipments.tracking_urls]\ndpd = \"ftp://x\"").unwrap();
+    let errs = Config::load_from(Some(f.path()), vars(&[])).unwrap_err();
+    let keys: Vec<&str> = errs.0.iter().map(|e| e.key.as_str()).collect();
+    assert!(keys.contains(&"shipments.watchdog_hours") && keys.contains(&"shipments.tracking_urls"), "{errs}");
+}

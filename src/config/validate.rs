@@ -125,6 +125,9 @@ impl Config {
         if let Some(u) = &self.edge.base_url {
             check_origin("edge.base_url", u, &mut errs);
         }
+        if self.edge.rate_window_ms < 100 {
+            errs.push(ConfigError::invalid("edge.rate_window_ms", "must be at least 100 ms (60000 is the documented minute)"));
+        }
         if self.edge.rate_limit == 0 {
             errs.push(ConfigError::invalid("edge.rate_limit", "must be at least 1 request a minute"));
         }
@@ -134,6 +137,16 @@ impl Config {
                 _ => errs.push(ConfigError::invalid("sftp.url", format!("{u:?} is not sftp://user@host:port/root"))),
             }
         }
+        if let Some(u) = &self.alerts.webhook_url {
+            // The URL is a secret (Slack puts the key in it): say what is wrong without printing it.
+            match reqwest::Url::parse(u.expose()) {
+                Ok(p) if matches!(p.scheme(), "http" | "https") && p.host_str().is_some() => {}
+                _ => errs.push(ConfigError::invalid("alerts.webhook_url", "is not an http:// or https:// URL")),
+            }
+        }
+        if self.alerts.queue_capacity == 0 || self.alerts.max_attempts == 0 {
+            errs.push(ConfigError::invalid("alerts", "queue_capacity and max_attempts must be at least 1"));
+        }
         for (i, entry) in self.carriers.map.iter().enumerate() {
             match entry.split_once('=') {
                 Some((p, s)) if !p.trim().is_empty() && !s.trim().is_empty() => {}
@@ -142,6 +155,9 @@ impl Config {
                     format!("entry {} {entry:?} is not pattern=slug (e.g. Royal Mail*=royal-mail)", i + 1),
                 )),
             }
+        }
+        for (key, problem) in self.shipments.problems() {
+            errs.push(ConfigError::invalid(key, problem));
         }
         if self.jobs.workers == 0 {
             errs.push(ConfigError::invalid("jobs.workers", "must be at least 1"));
@@ -189,6 +205,11 @@ impl Config {
                 }
             }
             MarketplaceKind::EdgeSftp => {
+                out.push(ConfigError::new(
+                    "marketplace.kind",
+                    "is edge_sftp, whose adapter is not in this build yet",
+                    "set JLBRIDGE_MARKETPLACE=edge to use The Edge REST API",
+                ));
                 if self.sftp.url.is_none() {
                     out.push(ConfigError::missing("sftp.url"));
                 }

@@ -40,18 +40,37 @@ pub fn sign(secret_key: &[u8], id: &str, ts: i64, body: &[u8]) -> String {
     )
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SecretError {
+    #[error("webhook secret must start with whsec_")]
+    MissingPrefix,
+    #[error("webhook secret is not valid base64 after whsec_")]
+    NotBase64,
+    #[error("webhook secret key is empty")]
+    Empty,
+}
+
 /// The HMAC key of a `whsec_<base64>` secret (config validation also insists on ≥ 24 bytes).
-pub fn decode_secret(secret: &str) -> Result<Vec<u8>, String> {
+pub fn decode_secret(secret: &str) -> Result<Vec<u8>, SecretError> {
     let b64 = secret
+        .trim()
         .strip_prefix("whsec_")
-        .ok_or("does not start with whsec_")?;
-    let key = B64
-        .decode(b64)
-        .map_err(|e| format!("is not base64 after whsec_ ({e})"))?;
+        .ok_or(SecretError::MissingPrefix)?;
+    let key = B64.decode(b64).map_err(|_| SecretError::NotBase64)?;
     if key.is_empty() {
-        return Err("is empty after whsec_".into());
+        return Err(SecretError::Empty);
     }
     Ok(key)
+}
+
+/// `sign` from a `whsec_…` secret, for senders that hold the secret text (the sandbox).
+pub fn sign_with_secret(
+    secret: &str,
+    id: &str,
+    ts: i64,
+    body: &[u8],
+) -> Result<String, SecretError> {
+    Ok(sign(&decode_secret(secret)?, id, ts, body))
 }
 
 /// Why a request is not authentic. `reason()` is a stable label for metrics and logs.
@@ -161,7 +180,7 @@ impl Verifier {
         let keys = secrets
             .into_iter()
             .enumerate()
-            .map(|(i, s)| decode_secret(s).map_err(|p| format!("secret {} {p}", i + 1)))
+            .map(|(i, s)| decode_secret(s).map_err(|p| format!("entry {}: {p}", i + 1)))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Verifier::new(keys, tolerance_secs))
     }
@@ -346,6 +365,18 @@ mod tests {
     fn no_keys_means_no_verifier() {
         assert!(Verifier::new(vec![], 300).is_none());
         assert!(Verifier::from_secrets(["whsec_bad"], 300).is_err());
+        assert_eq!(decode_secret("MfKQ9r8"), Err(SecretError::MissingPrefix));
+        assert_eq!(decode_secret("whsec_!!!"), Err(SecretError::NotBase64));
+        assert_eq!(decode_secret("whsec_"), Err(SecretError::Empty));
+        assert_eq!(
+            sign_with_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "m", 1, b"x"),
+            Ok(sign(
+                &B64.decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap(),
+                "m",
+                1,
+                b"x"
+            ))
+        );
         let ok = format!("whsec_{}", B64.encode(KEY));
         assert!(Verifier::from_secrets([ok.as_str()], 300)
             .unwrap()

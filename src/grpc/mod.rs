@@ -1,6 +1,19 @@
 //! The gRPC control plane (DESIGN §3.2): its own listener, health, reflection v1 and v1alpha.
+//!
+//! Served: `SyncService`, `ExceptionService`. `OrderService`, `StockService` and
+//! `ReconciliationService` are defined in `proto/` for their flows to implement; register
+//! each here (with `add`) when it lands, and route its mutating calls through
+//! `audit::mutation`.
+pub mod audit;
 pub mod auth;
+mod convert;
+mod error;
+mod exception_service;
+mod page_token;
 mod sync_service;
+mod watch;
+
+pub use error::ApiError;
 
 pub mod pb {
     tonic::include_proto!("jlbridge.v1");
@@ -8,26 +21,50 @@ pub mod pb {
 }
 
 use crate::app::AppState;
+use pb::exception_service_server::ExceptionServiceServer;
 use pb::sync_service_server::SyncServiceServer;
+use tonic::server::NamedService;
 use tonic::service::Routes;
+
+/// Services registered below, by full name: reflection advertises only these.
+const SERVED: &[&str] = &[
+    <SyncServiceServer<sync_service::Sync> as NamedService>::NAME,
+    <ExceptionServiceServer<exception_service::ExceptionApi> as NamedService>::NAME,
+];
+
+fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
+    let mut b = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .with_service_name("grpc.health.v1.Health")
+        .with_service_name("grpc.reflection.v1.ServerReflection")
+        .with_service_name("grpc.reflection.v1alpha.ServerReflection");
+    for s in SERVED {
+        b = b.with_service_name(*s);
+    }
+    b
+}
 
 /// Every gRPC service, with health reporting and reflection.
 pub async fn routes(state: AppState) -> Routes {
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter.set_serving::<SyncServiceServer<sync_service::Sync>>().await;
-    let reflection_v1 = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .expect("reflection v1 from the compiled descriptor set");
-    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1alpha()
-        .expect("reflection v1alpha from the compiled descriptor set");
+    reporter.set_serving::<ExceptionServiceServer<exception_service::ExceptionApi>>().await;
+    let stop = state.shutdown.clone();
+    tokio::spawn(async move {
+        stop.cancelled().await;
+        for s in SERVED {
+            reporter.set_service_status(*s, tonic_health::ServingStatus::NotServing).await;
+        }
+        reporter.set_service_status("", tonic_health::ServingStatus::NotServing).await;
+    });
+    let reflection_v1 = reflection_builder().build_v1().expect("reflection v1 from the compiled descriptor set");
+    let reflection_v1alpha =
+        reflection_builder().build_v1alpha().expect("reflection v1alpha from the compiled descriptor set");
     let auth = auth::Authenticator::from_config(&state.config.grpc);
     Routes::new(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(SyncServiceServer::with_interceptor(sync_service::Sync::new(state), auth))
+        .add_service(SyncServiceServer::with_interceptor(sync_service::Sync::new(state.clone()), auth.clone()))
+        .add_service(ExceptionServiceServer::with_interceptor(exception_service::ExceptionApi::new(state), auth))
 }

@@ -1,4 +1,4 @@
-//! `SyncService`: the state of the sync at a glance.
+//! `SyncService`: the state of the sync at a glance, and live events.
 use super::auth::{caller, Role};
 use super::pb::{self, sync_service_server::SyncService};
 use crate::app::AppState;
@@ -17,12 +17,23 @@ impl Sync {
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> Status {
-    Status::unavailable(format!("the database did not answer: {e}"))
+fn internal(e: sea_orm::DbErr) -> Status {
+    super::error::status(e)
 }
 
 #[tonic::async_trait]
 impl SyncService for Sync {
+    type WatchEventsStream = super::watch::EventStream;
+
+    async fn watch_events(
+        &self,
+        req: Request<pb::WatchEventsRequest>,
+    ) -> Result<Response<Self::WatchEventsStream>, Status> {
+        caller(&req)?.require(Role::Read)?;
+        let kinds = super::watch::parse_kinds(&req.get_ref().kinds)?;
+        Ok(Response::new(super::watch::stream(self.state.ops.events(), kinds, self.state.shutdown.clone())))
+    }
+
     async fn get_sync_status(
         &self,
         req: Request<pb::GetSyncStatusRequest>,

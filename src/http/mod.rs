@@ -1,5 +1,6 @@
-//! The HTTP listener: health, readiness (and, as flows land, webhooks, metrics, dashboard).
+//! The HTTP listener: health, readiness, metrics (and, as flows land, webhooks, dashboard).
 mod health;
+mod metrics;
 pub mod webhooks;
 
 use crate::app::AppState;
@@ -11,14 +12,21 @@ use tower_http::timeout::TimeoutLayer;
 
 pub fn router(state: AppState) -> Router {
     let cfg = &state.config.http;
+    // Merge every router before the layers below (a layer covers only routes already added),
+    // except the webhook receiver, see there.
     Router::new()
         .merge(health::router())
+        .merge(metrics::router())
         .layer(RequestBodyLimitLayer::new(cfg.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(cfg.request_timeout_secs),
         ))
         .layer(ConcurrencyLimitLayer::new(cfg.max_concurrent_requests))
-        .merge(webhooks::router(&state)) // after the layers: it has its own, answering in JSON
+        // Merged after the limits above (it has its own, answering in JSON per DESIGN §3.1),
+        // before the tracking layer (so it is measured too).
+        .merge(webhooks::router(&state))
+        // Outermost, so requests refused by the limits above are counted too.
+        .layer(axum::middleware::from_fn(crate::observability::track_http))
         .with_state(state)
 }

@@ -1,29 +1,41 @@
 //! What a sandbox received: method, path, query, body, status, arrival time. Tests assert on it
 //! (what was sent, how often, in which order). Secrets in bodies are masked on the way in;
 //! the `Authorization` header is never recorded.
+//!
+//! A call is recorded when it arrives (status `0`) and completed when its answer is ready, so
+//! calls whose client gave up (a hang, a timeout) are in the log too. The log keeps the most
+//! recent [`LOG_LIMIT`] calls (a long demo must not grow without bound).
 use super::faults::FaultApplied;
 use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 /// JSON keys whose values are masked in recorded bodies (types are kept: strings stay strings).
 const SECRET_KEYS: &[&str] = &["password", "refresh", "access", "token", "secret"];
+/// Bodies above this are refused with `413` (and recorded without a body).
+const BODY_LIMIT: usize = 4 * 1024 * 1024;
+/// Past this many records the oldest half is dropped.
+pub const LOG_LIMIT: usize = 10_000;
 
 #[derive(Clone, Debug)]
 pub struct CallRecord {
+    /// Arrival order, from 1 (not reset by [`CallLog::clear`]).
     pub seq: u64,
     pub method: String,
     pub path: String,
     pub query: Option<String>,
     /// Parsed JSON body (secrets masked); `None` when empty or not JSON.
     pub body: Option<serde_json::Value>,
+    /// Answer status; `0` while the answer is on its way (or when the client gave up first).
     pub status: u16,
     /// When the request arrived (monotonic, for rate checks) and wall time.
     pub received: Instant,
     pub received_at: SystemTime,
+    /// Time to the answer; zero while it is on its way.
     pub elapsed: Duration,
     /// Set when the answer came from fault injection (`"throttle"`, `"drop"`, …).
     pub fault: Option<&'static str>,
@@ -48,28 +60,49 @@ impl CallRecord {
     }
 }
 
+#[derive(Default)]
+struct Inner {
+    records: Vec<CallRecord>,
+    last_seq: u64,
+}
+
 #[derive(Clone, Default)]
 pub struct CallLog {
-    inner: Arc<Mutex<Vec<CallRecord>>>,
+    inner: Arc<Mutex<Inner>>,
 }
 
 impl CallLog {
     pub fn records(&self) -> Vec<CallRecord> {
-        self.inner.lock().expect("call log").clone()
+        self.inner.lock().expect("call log").records.clone()
     }
     pub fn len(&self) -> usize {
-        self.inner.lock().expect("call log").len()
+        self.inner.lock().expect("call log").records.len()
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
     pub fn clear(&self) {
-        self.inner.lock().expect("call log").clear();
+        self.inner.lock().expect("call log").records.clear();
     }
-    fn push(&self, mut r: CallRecord) {
-        let mut v = self.inner.lock().expect("call log");
-        r.seq = v.len() as u64;
-        v.push(r);
+    /// Records an arrival; returns its `seq`.
+    fn push(&self, mut r: CallRecord) -> u64 {
+        let mut inner = self.inner.lock().expect("call log");
+        inner.last_seq += 1;
+        r.seq = inner.last_seq;
+        if inner.records.len() >= LOG_LIMIT {
+            inner.records.drain(..LOG_LIMIT / 2);
+        }
+        inner.records.push(r);
+        inner.last_seq
+    }
+    /// Fills in the answer of the call `seq` (if still kept).
+    fn complete(&self, seq: u64, status: u16, fault: Option<&'static str>) {
+        let mut inner = self.inner.lock().expect("call log");
+        if let Some(r) = inner.records.iter_mut().rev().find(|r| r.seq == seq) {
+            r.status = status;
+            r.elapsed = r.received.elapsed();
+            r.fault = fault;
+        }
     }
 }
 
@@ -94,26 +127,29 @@ pub async fn record(State(log): State<CallLog>, req: Request, next: Next) -> Res
     let received = Instant::now();
     let received_at = SystemTime::now();
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, 4 * 1024 * 1024).await.unwrap_or_default();
-    let mut json = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await;
+    let mut json = bytes.as_ref().ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok());
     if let Some(j) = json.as_mut() {
         mask(j);
     }
-    let (method, path, query) =
-        (parts.method.to_string(), parts.uri.path().to_owned(), parts.uri.query().map(str::to_owned));
-    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
-    log.push(CallRecord {
+    let seq = log.push(CallRecord {
         seq: 0,
-        method,
-        path,
-        query,
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
         body: json,
-        status: resp.status().as_u16(),
+        status: 0,
         received,
         received_at,
-        elapsed: received.elapsed(),
-        fault: resp.extensions().get::<FaultApplied>().map(|f| f.0),
+        elapsed: Duration::ZERO,
+        fault: None,
     });
+    let resp = match bytes {
+        Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        // Never hand the routes a body other than the one sent.
+        Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large or unreadable.").into_response(),
+    };
+    log.complete(seq, resp.status().as_u16(), resp.extensions().get::<FaultApplied>().map(|f| f.0));
     resp
 }
 

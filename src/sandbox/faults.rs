@@ -2,8 +2,13 @@
 //! change at run time. Each [`FaultRule`] matches a path prefix (and optionally a method), fires
 //! with a probability, optionally a limited number of times, and applies one [`Fault`].
 //!
-//! Generic on purpose: the Edge and Magento sandboxes both use it; the `429` body is built by a
-//! function the sandbox supplies (the Edge has its own documented throttle body).
+//! Rules are tried in the order they were added. Delays ([`Fault::Latency`],
+//! [`Fault::LatencyAfter`]) add up and let the search go on; the first other fault that fires
+//! replaces the answer and ends it. So "every call 200 ms late, 10 % of them 503" is two rules,
+//! and a one-off failure still fires while a standing delay is in place.
+//!
+//! Generic on purpose: the Edge and Magento sandboxes both use it; the `429` and error bodies
+//! are built by functions the sandbox supplies (each API has its own documented shapes).
 //!
 //! ```ignore
 //! let plan = FaultPlan::default();               // keep a clone: tests change it at run time
@@ -15,7 +20,7 @@
 //! ```
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
@@ -26,16 +31,29 @@ use std::time::Duration;
 pub enum Fault {
     /// Delay, then serve the request normally.
     Latency(Duration),
+    /// Serve the request, then hold the answer back this long: a client that times out has
+    /// still changed the state (the "did my create happen?" case).
+    LatencyAfter(Duration),
     /// `429` with the sandbox's throttle body stating this wait; the request is not served.
     Throttle { wait: Duration },
     /// A 5xx (or any status) with a small JSON error body; the request is not served.
     Status(u16),
     /// Any status with this JSON body (e.g. a `409` in the marketplace's own words).
     Json(u16, serde_json::Value),
+    /// Any status with this body as is (JSON or not, e.g. a proxy's HTML page) and, when
+    /// given, a `Retry-After` header in whole seconds (rounded up).
+    Raw { status: u16, body: String, retry_after: Option<Duration> },
     /// Never answer (until `hang_for` passes): the client must time out.
     Hang,
     /// Drop the connection without a complete answer.
     Drop,
+}
+
+impl Fault {
+    /// Delays only postpone the answer; every other fault replaces it.
+    pub fn is_delay(&self) -> bool {
+        matches!(self, Fault::Latency(_) | Fault::LatencyAfter(_))
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -84,30 +102,57 @@ impl FaultPlan {
     pub fn rules(&self) -> Vec<FaultRule> {
         self.rules.lock().expect("fault plan").clone()
     }
+    /// Keeps only the rules for which `keep` is true.
+    pub fn retain(&self, keep: impl FnMut(&FaultRule) -> bool) {
+        self.rules.lock().expect("fault plan").retain(keep);
+    }
 
-    /// The fault to apply to this request, if any rule fires (first firing rule wins).
-    pub fn pick(&self, method: &Method, path: &str) -> Option<Fault> {
+    /// The faults to apply to this request, in rule order: every delay that fired, then at
+    /// most one answer-replacing fault (the first that fired). Empty: serve normally.
+    pub fn pick(&self, method: &Method, path: &str) -> Vec<Fault> {
         let mut rules = self.rules.lock().expect("fault plan");
         let mut rng = rand::thread_rng();
-        let idx = rules.iter().position(|r| {
-            path.starts_with(&r.path_prefix)
+        let mut picked = Vec::new();
+        let mut i = 0;
+        while i < rules.len() {
+            let r = &mut rules[i];
+            let fires = path.starts_with(&r.path_prefix)
                 && r.method.as_ref().is_none_or(|m| m == method)
                 && r.times != Some(0)
-                && (r.probability >= 1.0 || rng.gen::<f64>() < r.probability)
-        })?;
-        let fault = rules[idx].fault.clone();
-        if let Some(n) = rules[idx].times.as_mut() {
-            *n -= 1;
-            if *n == 0 {
-                rules.remove(idx);
+                && (r.probability >= 1.0 || rng.gen::<f64>() < r.probability);
+            if !fires {
+                i += 1;
+                continue;
+            }
+            let fault = r.fault.clone();
+            let used_up = r.times.as_mut().is_some_and(|n| {
+                *n -= 1;
+                *n == 0
+            });
+            if used_up {
+                rules.remove(i);
+            } else {
+                i += 1;
+            }
+            let last = !fault.is_delay();
+            picked.push(fault);
+            if last {
+                break;
             }
         }
-        Some(fault)
+        picked
     }
 }
 
 /// Builds the `429` answer for a wait (each sandbox its own documented body).
 pub type ThrottleBody = Arc<dyn Fn(Duration) -> Response + Send + Sync>;
+/// Builds the answer to [`Fault::Status`] for a status (each sandbox its own error shape).
+pub type StatusBody = Arc<dyn Fn(StatusCode) -> Response + Send + Sync>;
+
+/// The default [`Fault::Status`] answer: `{"detail": "Injected fault: 503 Service Unavailable"}`.
+pub fn detail_status_body(status: StatusCode) -> Response {
+    (status, axum::Json(serde_json::json!({"detail": format!("Injected fault: {status}")}))).into_response()
+}
 
 /// Marker put on answers produced by a fault, so the call log can say so.
 #[derive(Clone, Debug, PartialEq)]
@@ -117,35 +162,67 @@ pub struct FaultApplied(pub &'static str);
 pub struct FaultLayer {
     pub plan: FaultPlan,
     pub throttle_body: ThrottleBody,
+    pub status_body: StatusBody,
     /// How long [`Fault::Hang`] holds the request before giving up.
     pub hang_for: Duration,
 }
 
 impl FaultLayer {
     pub fn new(plan: FaultPlan, throttle_body: ThrottleBody) -> Self {
-        FaultLayer { plan, throttle_body, hang_for: Duration::from_secs(300) }
+        FaultLayer { plan, throttle_body, status_body: Arc::new(detail_status_body), hang_for: Duration::from_secs(300) }
+    }
+    pub fn with_status_body(mut self, status_body: StatusBody) -> Self {
+        self.status_body = status_body;
+        self
     }
 }
 
 /// The middleware: `Router::layer(axum::middleware::from_fn_with_state(layer, faults::inject))`.
 pub async fn inject(State(layer): State<FaultLayer>, req: Request, next: Next) -> Response {
-    let Some(fault) = layer.plan.pick(req.method(), req.uri().path()) else {
+    let picked = layer.plan.pick(req.method(), req.uri().path());
+    if picked.is_empty() {
         return next.run(req).await;
+    }
+    let (mut before, mut after, mut answer) = (Duration::ZERO, Duration::ZERO, None);
+    for fault in picked {
+        match fault {
+            Fault::Latency(d) => before += d,
+            Fault::LatencyAfter(d) => after += d,
+            other => answer = Some(other),
+        }
+    }
+    if !before.is_zero() {
+        tokio::time::sleep(before).await;
+    }
+    let (mut resp, tag) = match answer {
+        None => {
+            let resp = next.run(req).await;
+            if !after.is_zero() {
+                tokio::time::sleep(after).await;
+            }
+            (resp, if before.is_zero() { "latency_after" } else { "latency" })
+        }
+        Some(fault) => replaced(&layer, fault).await,
     };
-    let (mut resp, tag) = match fault {
-        Fault::Latency(d) => {
-            tokio::time::sleep(d).await;
-            (next.run(req).await, "latency")
-        }
+    resp.extensions_mut().insert(FaultApplied(tag));
+    resp
+}
+
+/// The answer of a fault that replaces the request (which is not served).
+async fn replaced(layer: &FaultLayer, fault: Fault) -> (Response, &'static str) {
+    let status_of = |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match fault {
+        Fault::Latency(_) | Fault::LatencyAfter(_) => unreachable!("delays are handled by inject"),
         Fault::Throttle { wait } => ((layer.throttle_body)(wait), "throttle"),
-        Fault::Status(code) => {
-            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let body = serde_json::json!({"detail": format!("Injected fault: {status}")});
-            ((status, axum::Json(body)).into_response(), "status")
-        }
-        Fault::Json(code, body) => {
-            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            ((status, axum::Json(body)).into_response(), "json")
+        Fault::Status(code) => ((layer.status_body)(status_of(code)), "status"),
+        Fault::Json(code, body) => ((status_of(code), axum::Json(body)).into_response(), "json"),
+        Fault::Raw { status, body, retry_after } => {
+            let mut resp = (status_of(status), body).into_response();
+            if let Some(wait) = retry_after {
+                let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
+            }
+            (resp, "raw")
         }
         Fault::Hang => {
             tokio::time::sleep(layer.hang_for).await;
@@ -158,9 +235,7 @@ pub async fn inject(State(layer): State<FaultLayer>, req: Request, next: Next) -
             });
             (Response::new(Body::from_stream(broken)), "drop")
         }
-    };
-    resp.extensions_mut().insert(FaultApplied(tag));
-    resp
+    }
 }
 
 #[cfg(test)]
@@ -171,11 +246,11 @@ mod tests {
     fn rules_match_prefix_method_and_run_out() {
         let plan = FaultPlan::default();
         plan.add(FaultRule::new("/api/v4/products/", Fault::Status(503)).method(Method::PATCH).times(2));
-        assert_eq!(plan.pick(&Method::GET, "/api/v4/products/1/stock"), None);
-        assert_eq!(plan.pick(&Method::PATCH, "/restapi/v4/orders/"), None);
-        assert_eq!(plan.pick(&Method::PATCH, "/api/v4/products/1/stock"), Some(Fault::Status(503)));
-        assert_eq!(plan.pick(&Method::PATCH, "/api/v4/products/2/stock"), Some(Fault::Status(503)));
-        assert_eq!(plan.pick(&Method::PATCH, "/api/v4/products/3/stock"), None, "used up");
+        assert_eq!(plan.pick(&Method::GET, "/api/v4/products/1/stock"), []);
+        assert_eq!(plan.pick(&Method::PATCH, "/restapi/v4/orders/"), []);
+        assert_eq!(plan.pick(&Method::PATCH, "/api/v4/products/1/stock"), [Fault::Status(503)]);
+        assert_eq!(plan.pick(&Method::PATCH, "/api/v4/products/2/stock"), [Fault::Status(503)]);
+        assert_eq!(plan.pick(&Method::PATCH, "/api/v4/products/3/stock"), [], "used up");
         assert!(plan.rules().is_empty());
     }
 
@@ -183,6 +258,21 @@ mod tests {
     fn probability_zero_never_fires() {
         let plan = FaultPlan::default();
         plan.add(FaultRule::new("/", Fault::Drop).probability(0.0));
-        assert!((0..100).all(|_| plan.pick(&Method::GET, "/x").is_none()));
+        assert!((0..100).all(|_| plan.pick(&Method::GET, "/x").is_empty()));
+    }
+
+    #[test]
+    fn delays_add_up_and_the_first_replacing_fault_ends_the_search() {
+        let plan = FaultPlan::default();
+        let ms = Duration::from_millis;
+        plan.add(FaultRule::new("/", Fault::LatencyAfter(ms(50))).method(Method::POST));
+        plan.add(FaultRule::new("/", Fault::Latency(ms(10))));
+        plan.add(FaultRule::new("/rest/", Fault::Status(503)).times(1));
+        plan.add(FaultRule::new("/rest/", Fault::Drop).times(1));
+        assert_eq!(plan.pick(&Method::GET, "/rest/x"), [Fault::Latency(ms(10)), Fault::Status(503)]);
+        assert_eq!(plan.pick(&Method::POST, "/rest/x"), [Fault::LatencyAfter(ms(50)), Fault::Latency(ms(10)), Fault::Drop]);
+        assert_eq!(plan.pick(&Method::POST, "/rest/x"), [Fault::LatencyAfter(ms(50)), Fault::Latency(ms(10))]);
+        plan.retain(|r| !matches!(r.fault, Fault::LatencyAfter(_)));
+        assert_eq!(plan.pick(&Method::POST, "/rest/x"), [Fault::Latency(ms(10))]);
     }
 }

@@ -10,12 +10,13 @@ mod group_commit;
 pub use group_commit::{InboxWriter, WriterOptions};
 
 use super::exceptions::{self, NewException};
-use super::jobs::{enqueue, JobKind, NewJob};
+use super::jobs::{JobKind, NewJob};
 use super::{now_ms, stmt};
 use crate::domain::exception::ExceptionKind;
 use crate::domain::webhook_event::{Event, EventData, WebhookJob};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait, Value};
 use serde::Serialize;
+use std::collections::HashSet;
 
 /// Job priorities (higher runs first): dispatches and cancellations are never starved.
 pub const PRIORITY_ORDER_EVENT: i32 = 10;
@@ -47,12 +48,9 @@ pub struct InboxWrite {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stored {
-    /// Newly stored: the jobs added (a job already queued under the same dedupe key is not
-    /// added again) and the exception opened, if any.
-    New {
-        jobs: Vec<i64>,
-        exception: Option<i64>,
-    },
+    /// Newly stored with its jobs (a job whose dedupe key is already queued is not added
+    /// again), or with the exception it opened.
+    New { exception: Option<i64> },
     /// This `webhook-id` was already stored; nothing was done.
     Duplicate,
 }
@@ -103,51 +101,132 @@ pub fn unprocessable(webhook_id: &str, event_type: &str) -> NewException {
     .with_detail(serde_json::json!({ "webhook_id": webhook_id, "type": event_type }))
 }
 
-/// Stores one event inside the caller's transaction.
-pub async fn write<C: ConnectionTrait>(
+/// Rows per multi-row INSERT (at most 8 values each: far below either database's limit).
+const ROWS_PER_INSERT: usize = 200;
+
+/// `($1, $2, …)`: `width` placeholders numbered from `first + 1`.
+fn placeholders(first: usize, width: usize) -> String {
+    let p: Vec<String> = (1..=width).map(|k| format!("${}", first + k)).collect();
+    format!("({})", p.join(", "))
+}
+
+/// What a batch did: one answer per write, in order, and how many jobs were added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub stored: Vec<Stored>,
+    pub jobs_added: u64,
+}
+
+/// Stores events inside the caller's transaction. The statements do not grow with the batch
+/// (one multi-row INSERT for the inbox rows, one for their jobs, per 200 events), so a batch
+/// costs about what one event costs. Of several writes with one id, the first is stored.
+pub async fn write_all<C: ConnectionTrait>(
     conn: &C,
-    w: &InboxWrite,
+    writes: &[&InboxWrite],
     max_attempts: u32,
-) -> Result<Stored, DbErr> {
-    let inserted = conn
-        .execute(stmt(
-            conn.get_database_backend(),
-            "INSERT INTO webhook_inbox (id, event_type, webhook_timestamp, event_timestamp_ms, body, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
-            [
+) -> Result<Written, DbErr> {
+    let backend = conn.get_database_backend();
+    let now = now_ms();
+    let mut seen = HashSet::new();
+    let firsts: Vec<usize> = (0..writes.len())
+        .filter(|&i| seen.insert(writes[i].id.as_str()))
+        .collect();
+    let mut new_ids: HashSet<String> = HashSet::new();
+    for chunk in firsts.chunks(ROWS_PER_INSERT) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 6);
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (r, &i) in chunk.iter().enumerate() {
+            let w = writes[i];
+            rows.push(placeholders(r * 6, 6));
+            values.extend([
                 w.id.clone().into(),
                 w.event_type.clone().into(),
                 w.webhook_timestamp.into(),
                 w.event_timestamp_ms.into(),
                 w.body.clone().into(),
-                now_ms().into(),
-            ],
-        ))
-        .await?;
-    if inserted.rows_affected() == 0 {
-        return Ok(Stored::Duplicate);
+                now.into(),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO webhook_inbox (id, event_type, webhook_timestamp, event_timestamp_ms, body, received_at) \
+             VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
+            rows.join(", ")
+        );
+        for row in conn.query_all(stmt(backend, &sql, values)).await? {
+            new_ids.insert(row.try_get("", "id")?);
+        }
     }
-    match &w.effect {
-        Effect::Jobs(jobs) => {
-            let mut ids = Vec::with_capacity(jobs.len());
-            for job in jobs {
-                if let Some(id) = enqueue(conn, job, max_attempts).await? {
-                    ids.push(id);
-                }
+    let mut stored = Vec::with_capacity(writes.len());
+    let mut jobs: Vec<&NewJob> = Vec::new();
+    for (i, w) in writes.iter().enumerate() {
+        if firsts.binary_search(&i).is_err() || !new_ids.contains(&w.id) {
+            stored.push(Stored::Duplicate);
+            continue;
+        }
+        match &w.effect {
+            Effect::Jobs(j) => {
+                jobs.extend(j);
+                stored.push(Stored::New { exception: None });
             }
-            Ok(Stored::New {
-                jobs: ids,
-                exception: None,
-            })
-        }
-        Effect::Exception(e) => {
-            let raised = exceptions::raise(conn, e).await?;
-            Ok(Stored::New {
-                jobs: Vec::new(),
-                exception: Some(raised.id),
-            })
+            Effect::Exception(e) => {
+                let raised = exceptions::raise(conn, e).await?;
+                stored.push(Stored::New {
+                    exception: Some(raised.id),
+                });
+            }
         }
     }
+    let jobs_added = enqueue_all(conn, &jobs, max_attempts, now).await?;
+    Ok(Written { stored, jobs_added })
+}
+
+/// `store::jobs::enqueue` for many jobs in one statement (the same row, the same dedupe rule:
+/// a job whose dedupe key exists is not added). Returns how many were added.
+async fn enqueue_all<C: ConnectionTrait>(
+    conn: &C,
+    jobs: &[&NewJob],
+    max_attempts: u32,
+    now: i64,
+) -> Result<u64, DbErr> {
+    let mut added = 0;
+    for chunk in jobs.chunks(ROWS_PER_INSERT) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 6);
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (r, job) in chunk.iter().enumerate() {
+            let p = |k: usize| format!("${}", r * 8 + k);
+            rows.push(format!(
+                "({}, {}, {}, 'queued', {}, 0, {}, {}, {}, {})",
+                p(1),
+                p(2),
+                p(3),
+                p(4),
+                p(5),
+                p(6),
+                p(7),
+                p(8)
+            ));
+            values.extend([
+                job.kind.as_str().into(),
+                job.payload.to_string().into(),
+                job.dedupe_key.clone().into(),
+                job.priority.into(),
+                (max_attempts as i32).into(),
+                (now + job.delay.as_millis() as i64).into(),
+                now.into(),
+                now.into(),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO jobs (kind, payload, dedupe_key, state, priority, attempts, max_attempts, run_at, created_at, updated_at) \
+             VALUES {} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+            rows.join(", ")
+        );
+        added += conn
+            .query_all(stmt(conn.get_database_backend(), &sql, values))
+            .await?
+            .len() as u64;
+    }
+    Ok(added)
 }
 
 /// Stores one event in its own transaction; returns once committed.
@@ -156,10 +235,8 @@ pub async fn store(
     w: &InboxWrite,
     max_attempts: u32,
 ) -> Result<Stored, DbErr> {
-    let txn = db.begin().await?;
-    let stored = write(&txn, w, max_attempts).await?;
-    txn.commit().await?;
-    Ok(stored)
+    let mut written = store_all(db, &[w], max_attempts).await?;
+    Ok(written.stored.pop().expect("one answer per write"))
 }
 
 /// Stores several events in one transaction (all or none); returns once committed.
@@ -167,12 +244,9 @@ pub async fn store_all(
     db: &DatabaseConnection,
     writes: &[&InboxWrite],
     max_attempts: u32,
-) -> Result<Vec<Stored>, DbErr> {
+) -> Result<Written, DbErr> {
     let txn = db.begin().await?;
-    let mut out = Vec::with_capacity(writes.len());
-    for w in writes {
-        out.push(write(&txn, w, max_attempts).await?);
-    }
+    let written = write_all(&txn, writes, max_attempts).await?;
     txn.commit().await?;
-    Ok(out)
+    Ok(written)
 }

@@ -43,12 +43,13 @@ pub async fn import<C: TransactionTrait>(db: &C, rows: &[MappingRow]) -> Result<
         counts.moved_from_other_sku += moved as usize;
         txn.execute(stmt(
             b,
-            "INSERT INTO product_mappings (sku, part_number, verified, extra, imported_at, updated_at) \
-             VALUES ($1, $2, FALSE, $3, $4, $5) \
+            "INSERT INTO product_mappings (sku, part_number, verified, blocked, extra, imported_at, updated_at) \
+             VALUES ($1, $2, FALSE, FALSE, $3, $4, $5) \
              ON CONFLICT (sku) DO UPDATE SET \
                product_id = CASE WHEN product_mappings.part_number = excluded.part_number THEN product_mappings.product_id ELSE NULL END, \
                traded_code = CASE WHEN product_mappings.part_number = excluded.part_number THEN product_mappings.traded_code ELSE NULL END, \
                verified = CASE WHEN product_mappings.part_number = excluded.part_number THEN product_mappings.verified ELSE FALSE END, \
+               blocked = CASE WHEN product_mappings.part_number = excluded.part_number THEN product_mappings.blocked ELSE FALSE END, \
                verified_at = CASE WHEN product_mappings.part_number = excluded.part_number THEN product_mappings.verified_at ELSE NULL END, \
                part_number = excluded.part_number, extra = excluded.extra, imported_at = excluded.imported_at, \
                updated_at = excluded.updated_at",
@@ -103,6 +104,8 @@ pub struct Verification {
     pub product_id: Option<String>,
     pub traded_code: Option<String>,
     pub verified: bool,
+    /// Stop pushing to this mapping (no such product, or another SKU's product).
+    pub blocked: bool,
     pub error: Option<String>,
 }
 
@@ -111,11 +114,12 @@ pub async fn set_verification<C: ConnectionTrait>(conn: &C, sku: &str, v: &Verif
     conn.execute(stmt(
         conn.get_database_backend(),
         "UPDATE product_mappings SET product_id = COALESCE($1, product_id), traded_code = $2, verified = $3, \
-           verified_at = $4, verify_error = $5, updated_at = $6 WHERE sku = $7",
+           blocked = $4, verified_at = $5, verify_error = $6, updated_at = $7 WHERE sku = $8",
         [
             v.product_id.clone().into(),
             v.traded_code.clone().into(),
             v.verified.into(),
+            v.blocked.into(),
             now.into(),
             v.error.clone().into(),
             now.into(),

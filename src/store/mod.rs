@@ -1,6 +1,7 @@
 //! Persistence: connection, migrations, entities, the job queue, exceptions, cursors, audit.
 pub mod audit;
 pub mod cursors;
+pub mod dispatches;
 pub mod entities;
 pub mod exceptions;
 pub mod inbox;

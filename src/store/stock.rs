@@ -94,7 +94,7 @@ pub async fn due_pushes<C: ConnectionTrait>(conn: &C, now: i64) -> Result<Vec<Pe
             conn.get_database_backend(),
             "SELECT s.sku, m.part_number, m.product_id, s.computed_value, s.shown_value, s.changed_at \
              FROM stock_state s JOIN product_mappings m ON m.sku = s.sku \
-             WHERE s.pending = TRUE AND s.computed_value IS NOT NULL \
+             WHERE s.pending = TRUE AND s.computed_value IS NOT NULL AND m.blocked = FALSE \
                AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= $1) \
                AND (s.inflight_until IS NULL OR s.inflight_until < $2)",
             [now.into(), now.into()],

@@ -1,3 +1,5 @@
 //! The flows and their schedulers.
 pub mod orders;
+pub mod shipments;
 pub mod singleton;
+pub mod stock;

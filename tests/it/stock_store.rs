@@ -113,7 +113,7 @@ async fn mapping_import(db: &DatabaseConnection) {
     let row = |sku: &str, pn: &str| MappingRow { sku: sku.into(), part_number: PartNumber::parse(pn).unwrap(), extra: None };
     let c = mapping::import(db, &[row("M1", "10000001"), row("M2", "10000002")]).await.unwrap();
     assert_eq!(c.added, 2);
-    let v = Verification { product_id: Some("77".into()), traded_code: Some("M1".into()), verified: true, error: None };
+    let v = Verification { product_id: Some("77".into()), traded_code: Some("M1".into()), verified: true, blocked: false, error: None };
     mapping::set_verification(db, "M1", &v).await.unwrap();
     assert_eq!(mapping::get(db, "M1").await.unwrap().unwrap().product_id.as_deref(), Some("77"));
     // Same file again: nothing changes; the verification stays.
@@ -161,4 +161,29 @@ async fn stock_store_on_sqlite() {
 async fn stock_store_on_postgres() {
     let Some(admin) = postgres_or_skip("stock_store_on_postgres") else { return };
     all(&fresh_postgres(&admin).await).await;
+}
+
+/// One pusher per deployment on PostgreSQL: the advisory lock admits one leader; when its
+/// connection goes, another takes over. On SQLite every process leads (one instance by design).
+#[tokio::test]
+async fn pusher_leadership() {
+    use jlbridge::sync::stock::leader::{Leadership, PUSHER_LOCK};
+    use sea_orm::DbBackend;
+    let (cfg, _dir) = sqlite_config();
+    assert!(Leadership::new(&cfg, DbBackend::Sqlite, PUSHER_LOCK).await.unwrap().check().await);
+    let Some(admin) = postgres_or_skip("pusher_leadership (PostgreSQL part)") else { return };
+    let cfg = fresh_postgres(&admin).await;
+    let mut a = Leadership::new(&cfg, DbBackend::Postgres, PUSHER_LOCK).await.unwrap();
+    let mut b = Leadership::new(&cfg, DbBackend::Postgres, PUSHER_LOCK).await.unwrap();
+    assert!(a.check().await, "first leads");
+    assert!(!b.check().await, "second waits");
+    assert!(a.check().await, "still leading on the next round");
+    drop(a);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut took_over = false;
+    while !took_over && std::time::Instant::now() < deadline {
+        took_over = b.check().await;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(took_over, "takes over when the leader's connection closes");
 }

@@ -60,7 +60,12 @@ where
 /// (`enable_var` set, as `.ci/run` does) a missing tool fails the test; otherwise the test
 /// prints why it is skipped.
 pub fn tool_or_skip(tool: &str, enable_var: &str, test: &str) -> Option<()> {
-    let present = std::process::Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
+    tool_or_skip_with(tool, "--version", enable_var, test)
+}
+
+/// As `tool_or_skip`, for tools that print their version with another flag (`grpcurl -version`).
+pub fn tool_or_skip_with(tool: &str, version_flag: &str, enable_var: &str, test: &str) -> Option<()> {
+    let present = std::process::Command::new(tool).arg(version_flag).output().is_ok_and(|o| o.status.success());
     let enabled = std::env::var(enable_var).is_ok_and(|v| !v.is_empty() && v != "0");
     match (present, enabled) {
         (true, _) => Some(()),

@@ -61,18 +61,19 @@ pub enum Outcome {
 impl Outcome {
     /// Counts it in `jlbridge_webhooks_total{outcome, reason}`.
     pub fn record(&self) {
-        let (outcome, reason): (&'static str, &'static str) = match self {
-            Outcome::Accepted { .. } => ("accepted", ""),
-            Outcome::Duplicate => ("duplicate", ""),
-            Outcome::Unprocessable { .. } => ("unprocessable", "unknown_type"),
-            Outcome::Rejected(r) => ("rejected", r.code),
+        let outcome = match self {
+            Outcome::Accepted { event_type, .. } => {
+                metrics::counter!("jlbridge_webhooks_accepted_total", "type" => *event_type).increment(1);
+                "accepted"
+            }
+            Outcome::Duplicate => "duplicate",
+            Outcome::Unprocessable { .. } => "unprocessable",
+            Outcome::Rejected(r) => {
+                metrics::counter!("jlbridge_webhooks_total", "outcome" => "rejected", "reason" => r.code).increment(1);
+                return;
+            }
         };
-        metrics::counter!("jlbridge_webhooks_total", "outcome" => outcome, "reason" => reason)
-            .increment(1);
-        if let Outcome::Accepted { event_type, .. } = self {
-            metrics::counter!("jlbridge_webhooks_accepted_total", "type" => *event_type)
-                .increment(1);
-        }
+        metrics::counter!("jlbridge_webhooks_total", "outcome" => outcome).increment(1);
     }
 }
 
@@ -111,5 +112,70 @@ impl IntoResponse for Outcome {
                 resp
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use metrics::{Counter, CounterFn, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
+    use std::sync::{Arc, Mutex};
+
+    /// Keeps each counter increment as `name{label=value,…}`.
+    #[derive(Default, Clone)]
+    struct Seen(Arc<Mutex<Vec<String>>>);
+    struct One(String, Seen);
+    impl CounterFn for One {
+        fn increment(&self, n: u64) {
+            for _ in 0..n {
+                self.1 .0.lock().unwrap().push(self.0.clone());
+            }
+        }
+        fn absolute(&self, _: u64) {}
+    }
+    impl Recorder for Seen {
+        fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
+            let labels: Vec<String> = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
+            Counter::from_arc(Arc::new(One(format!("{}{{{}}}", key.name(), labels.join(",")), self.clone())))
+        }
+        fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {
+            Gauge::noop()
+        }
+        fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
+            Histogram::noop()
+        }
+    }
+
+    #[test]
+    fn counts_accepted_duplicate_and_rejected_by_reason() {
+        let seen = Seen::default();
+        metrics::with_local_recorder(&seen, || {
+            Outcome::Accepted { id: "m".into(), event_type: "stock.changed" }.record();
+            Outcome::Duplicate.record();
+            Outcome::Unprocessable { id: "m".into(), event_type: "x".into() }.record();
+            Outcome::Rejected(Reject::new(StatusCode::UNAUTHORIZED, "bad_signature", "no")).record();
+        });
+        let got = seen.0.lock().unwrap().clone();
+        assert_eq!(
+            got,
+            [
+                "jlbridge_webhooks_accepted_total{type=stock.changed}",
+                "jlbridge_webhooks_total{outcome=accepted}",
+                "jlbridge_webhooks_total{outcome=duplicate}",
+                "jlbridge_webhooks_total{outcome=unprocessable}",
+                "jlbridge_webhooks_total{outcome=rejected,reason=bad_signature}",
+            ]
+        );
+    }
+
+    #[test]
+    fn errors_are_json_with_code_and_message() {
+        let r = Outcome::Rejected(Reject::unavailable("store_unavailable", "retry", 5)).into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()[header::RETRY_AFTER], "5");
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
     }
 }

@@ -5,15 +5,17 @@
 //! PostgreSQL-shared bucket would need its state outside the process anyway. So the limiter is
 //! split in two small parts:
 //! * a [`PermitSource`] says whether the account may send one more call now (or how long to
-//!   wait); [`SlidingWindow`] is the in-process one; a database-backed one (several replicas)
-//!   implements the same trait later;
+//!   wait); [`SlidingWindow`] is the in-process one; [`SharedWindow`] keeps the account's call
+//!   log in the database so several replicas on PostgreSQL share one budget;
 //! * [`RateLimiter`] queues callers by [`Priority`] and hands out permits strictly by priority
 //!   (FIFO within one), so order work is never stuck behind thousands of stock updates; and a
 //!   small share of every window (`reserve`) is kept out of reach of stock updates, so an
 //!   acknowledgement arriving just after a stock burst used the window does not wait for the
 //!   window to roll (at 250/min that wait would be up to a minute).
+mod shared;
 mod window;
 
+pub use shared::SharedWindow;
 pub use window::SlidingWindow;
 
 use async_trait::async_trait;

@@ -1,91 +1,35 @@
-//! Layers of the simulated Magento: a call log, a few local faults (until the shared fault
-//! layer is applied, see `apply_shared_fault_layer`), and authentication (Bearer token or
+//! Layers of the simulated Magento: the shared call log and fault injection (`sandbox::call_log`,
+//! `sandbox::faults`) with Magento-shaped answers, and authentication (Bearer token or
 //! OAuth 1.0a signature).
 use super::state::SbError;
 use super::Shared;
 use crate::magento::auth::{parse_authorization_header, sign_base_string, signature_base_string, SignatureMethod};
-use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
+use std::time::Duration;
 
-/// One request as the sandbox received it.
-#[derive(Debug, Clone)]
-pub struct CallRecord {
-    /// Arrival order, from 1.
-    pub seq: u64,
-    pub method: String,
-    /// Path as sent, e.g. `/rest/default/V1/orders/3/comments`.
-    pub path: String,
-    pub query: Option<String>,
-    /// The JSON body, when there was one.
-    pub body: Option<Value>,
-    /// Response status; 0 while the response is still on its way (or was never received).
-    pub status: u16,
+/// Magento's throttle answer (order-placement backpressure, or a hosting WAF in front):
+/// `429 {"message":"Too Many Requests","trace":null}` with `Retry-After` in whole seconds.
+pub fn throttled(wait: Duration) -> Response {
+    let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    let body = json!({"message": "Too Many Requests", "trace": null});
+    (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, secs.to_string())], axum::Json(body)).into_response()
 }
 
-const BODY_LIMIT: usize = 4 * 1024 * 1024;
-/// The log keeps the most recent calls only (a long demo must not grow without bound).
-const LOG_LIMIT: usize = 10_000;
-
-pub async fn call_log(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
-        return SbError::new(400, "Request body too large or unreadable.").into_response();
-    };
-    let mut record = CallRecord {
-        seq: 0,
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        body: serde_json::from_slice(&bytes).ok(),
-        status: 0,
-    };
-    let seq = {
-        let mut calls = sh.calls.lock().expect("lock");
-        record.seq = sh.call_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        if calls.len() >= LOG_LIMIT {
-            calls.drain(..LOG_LIMIT / 2);
+/// An injected error status in Magento's shape: a 500 with the masked production message,
+/// others with their reason phrase.
+pub fn error_status(status: StatusCode) -> Response {
+    let message = match status {
+        StatusCode::INTERNAL_SERVER_ERROR => {
+            "Internal Error. Details are available in Magento log file. Report ID: webapi-sandbox".to_owned()
         }
-        let seq = record.seq;
-        calls.push(record);
-        seq
+        other => other.canonical_reason().unwrap_or("Error").to_owned(),
     };
-    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
-    if let Some(r) = sh.calls.lock().expect("lock").iter_mut().rev().find(|c| c.seq == seq) {
-        r.status = resp.status().as_u16();
-    }
-    resp
-}
-
-/// Local faults: fail the next N requests with a given answer; delay every answer (the
-/// request is handled first, so a client that times out has still changed the store).
-pub async fn local_faults(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    let (fail, delay) = {
-        let mut f = sh.faults.lock().expect("lock");
-        let delay = match &f.delay {
-            Some((Some(m), d)) if m.eq_ignore_ascii_case(req.method().as_str()) => Some(*d),
-            Some((None, d)) => Some(*d),
-            _ => None,
-        };
-        (f.fail_next.pop_front(), delay)
-    };
-    if let Some((status, body, retry_after)) = fail {
-        let status = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        let mut resp = (status, body).into_response();
-        if let Some(secs) = retry_after {
-            resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
-        }
-        return resp;
-    }
-    let resp = next.run(req).await;
-    if let Some(d) = delay {
-        tokio::time::sleep(d).await;
-    }
-    resp
+    SbError::new(status.as_u16(), message).into_response()
 }
 
 fn acl_for(path: &str) -> &'static str {

@@ -1,23 +1,31 @@
 //! A simulated Magento 2.4 REST API on loopback, with state (see `state` for the inventory
 //! rules), for the demo and the tests. `MagentoSandbox` is the handle: seed products and
 //! stock, place storefront orders, ship, read what happened, and receive signed webhooks.
+//!
+//! Faults go through the shared layer, as on the Edge sandbox: [`MagentoSandbox::faults`]
+//! (latency before or after handling, `429` with `Retry-After`, 5xx, hangs, dropped
+//! connections) and [`MagentoSandbox::calls`] (the shared call log, faults included);
+//! webhook deliveries can be duplicated or swapped ([`MagentoSandbox::set_webhook_faults`]).
 mod middleware;
 mod routes;
 pub mod sales;
 pub mod search;
 pub mod state;
+mod tracks;
 pub mod webhooks;
 
-pub use middleware::CallRecord;
+pub use crate::sandbox::call_log::CallRecord;
 pub use state::{Event, Reservation};
 pub use webhooks::{SentWebhook, WebhookFaults, WebhookTarget};
 
 use crate::magento::MagentoConfig;
-use axum::Router;
+use crate::sandbox::call_log::{self, CallLog};
+use crate::sandbox::faults::{self, Fault, FaultLayer, FaultPlan, FaultRule};
+use axum::http::Method;
+use axum::middleware::from_fn_with_state;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use state::State;
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -32,20 +40,9 @@ pub struct SandboxOAuth {
     pub access_token_secret: String,
 }
 
-#[derive(Debug, Default)]
-pub(crate) struct LocalFaults {
-    /// Delay answers to requests of this method (`None`: every method).
-    pub delay: Option<(Option<String>, Duration)>,
-    /// (status, raw body, Retry-After seconds)
-    pub fail_next: VecDeque<(u16, String, Option<u64>)>,
-}
-
 /// State shared by the handlers and the handle.
 pub(crate) struct Shared {
     pub state: Mutex<State>,
-    pub calls: Mutex<Vec<CallRecord>>,
-    pub call_seq: std::sync::atomic::AtomicU64,
-    pub faults: Mutex<LocalFaults>,
     pub token: String,
     pub oauth: Option<SandboxOAuth>,
     events: mpsc::UnboundedSender<webhooks::Outgoing>,
@@ -71,16 +68,14 @@ impl Shared {
     }
 }
 
-/// Where the shared fault-injection layer (`sandbox::faults`, branch `edge`: latency, 429,
-/// 5xx, timeouts, dropped connections) is applied to the Magento sandbox. Identity until
-/// that module is merged; then: `faults::layer(router, plan)`.
-pub fn apply_shared_fault_layer(router: Router) -> Router {
-    router
-}
+/// How long [`Fault::Hang`] holds a Magento request (clients time out long before).
+const HANG_FOR: Duration = Duration::from_secs(120);
 
 pub struct MagentoSandbox {
     addr: SocketAddr,
     shared: Arc<Shared>,
+    log: CallLog,
+    faults: FaultPlan,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -97,9 +92,6 @@ impl MagentoSandbox {
         let events = webhooks::spawn_sender(webhooks_sent.clone(), webhook_faults.clone());
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
-            calls: Mutex::new(Vec::new()),
-            call_seq: Default::default(),
-            faults: Mutex::new(LocalFaults::default()),
             token: token.to_owned(),
             oauth,
             events,
@@ -107,18 +99,22 @@ impl MagentoSandbox {
             webhook_target,
             webhooks_sent,
         });
+        let (log, plan) = (CallLog::default(), FaultPlan::default());
+        let mut fault_layer =
+            FaultLayer::new(plan.clone(), Arc::new(middleware::throttled)).with_status_body(Arc::new(middleware::error_status));
+        fault_layer.hang_for = HANG_FOR;
+        // Outermost first: the log sees every call (faults included), faults come before auth.
         let app = routes::router(shared.clone())
-            .layer(axum::middleware::from_fn_with_state(shared.clone(), middleware::auth))
-            .layer(axum::middleware::from_fn_with_state(shared.clone(), middleware::local_faults))
-            .layer(axum::middleware::from_fn_with_state(shared.clone(), middleware::call_log));
-        let app = apply_shared_fault_layer(app);
+            .layer(from_fn_with_state(shared.clone(), middleware::auth))
+            .layer(from_fn_with_state(fault_layer, faults::inject))
+            .layer(from_fn_with_state(log.clone(), call_log::record));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).with_graceful_shutdown(async { let _ = rx.await; }).await;
         });
-        Ok(MagentoSandbox { addr, shared, shutdown: Some(tx) })
+        Ok(MagentoSandbox { addr, shared, log, faults: plan, shutdown: Some(tx) })
     }
 
     /// The origin, e.g. `http://127.0.0.1:41234` (clients add `/rest/{store}/V1/…`).
@@ -204,6 +200,11 @@ impl MagentoSandbox {
         })
     }
 
+    /// Adds a tracking number to a shipment; sends `shipment.created` again with every track.
+    pub fn add_track(&self, shipment_id: i64, carrier_code: &str, title: &str, number: &str) -> Result<i64, String> {
+        self.shared.with(|s| s.add_track(shipment_id, carrier_code, title, number)).map_err(|e| e.message)
+    }
+
     pub fn orders(&self) -> Vec<Value> {
         self.shared.with(|s| s.orders.values().cloned().collect())
     }
@@ -221,12 +222,25 @@ impl MagentoSandbox {
         self.shared.with(|s| s.shipments.values().cloned().collect())
     }
 
+    /// Every call received, in arrival order (the most recent `call_log::LOG_LIMIT`).
     pub fn calls(&self) -> Vec<CallRecord> {
-        self.shared.calls.lock().expect("lock").clone()
+        self.log.records()
+    }
+
+    pub fn call_log(&self) -> &CallLog {
+        &self.log
     }
 
     pub fn clear_calls(&self) {
-        self.shared.calls.lock().expect("lock").clear();
+        self.log.clear();
+    }
+
+    /// The fault plan of this sandbox (a handle: clones share the rules), as on the Edge
+    /// sandbox: latency, `429` with its wait (Magento's body and `Retry-After`), 5xx in
+    /// Magento's shape, hangs (client timeouts), dropped connections, by path prefix (e.g.
+    /// `/rest/default/V1/orders`), method, probability and count.
+    pub fn faults(&self) -> FaultPlan {
+        self.faults.clone()
     }
 
     /// Sends signed webhooks for stock and shipment events to `url` from now on.
@@ -244,19 +258,30 @@ impl MagentoSandbox {
     }
 
     /// Delays the answers to `method` requests (every method when `None`) after handling
-    /// them: a client that times out has still changed the store.
+    /// them: a client that times out has still changed the store. Replaces an earlier delay.
+    /// (A [`Fault::LatencyAfter`] rule on `/` in [`Self::faults`].)
+    ///
+    /// Panics when `method` is not an HTTP method token.
     pub fn delay_responses(&self, method: Option<&str>, delay: Duration) {
-        self.shared.faults.lock().expect("lock").delay = Some((method.map(str::to_owned), delay));
+        self.clear_delay();
+        let mut rule = FaultRule::new("/", Fault::LatencyAfter(delay));
+        if let Some(m) = method {
+            rule = rule.method(Method::from_bytes(m.to_ascii_uppercase().as_bytes()).expect("an HTTP method"));
+        }
+        self.faults.add(rule);
     }
 
+    /// Stops the delays of [`Self::delay_responses`] (every after-handling delay on `/`).
     pub fn clear_delay(&self) {
-        self.shared.faults.lock().expect("lock").delay = None;
+        self.faults.retain(|r| !(r.path_prefix == "/" && matches!(r.fault, Fault::LatencyAfter(_))));
     }
 
     /// The next request gets this status and raw body (and `Retry-After`, when given)
-    /// instead of being handled.
+    /// instead of being handled; several calls fail the next requests in turn.
+    /// (A one-time [`Fault::Raw`] rule on `/` in [`Self::faults`].)
     pub fn fail_next(&self, status: u16, body: &str, retry_after_secs: Option<u64>) {
-        self.shared.faults.lock().expect("lock").fail_next.push_back((status, body.to_owned(), retry_after_secs));
+        let fault = Fault::Raw { status, body: body.to_owned(), retry_after: retry_after_secs.map(Duration::from_secs) };
+        self.faults.add(FaultRule::new("/", fault).times(1));
     }
 }
 

@@ -3,7 +3,7 @@
 //! retries. `timestamp` in the body is when the store observed the change (not when it was
 //! sent), so delivery faults (duplicates, swapped order) test the receiver's ordering rule.
 use super::state::Event;
-use crate::domain::webhook_signature::{decode_secret, sign};
+use crate::domain::webhook_signature::sign_with_secret;
 use crate::magento::wire::num;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -70,8 +70,7 @@ async fn deliver(http: &reqwest::Client, m: &Message, sent: &Mutex<Vec<SentWebho
     let mut record = SentWebhook { id: m.id.clone(), kind: m.kind.clone(), body: m.body.clone(), status: None, attempts: 0 };
     for attempt in 1..=3u32 {
         let ts = Utc::now().timestamp();
-        let Ok(key) = decode_secret(&m.target.secret) else { break };
-        let signature = sign(&key, &m.id, ts, &m.raw);
+        let Ok(signature) = sign_with_secret(&m.target.secret, &m.id, ts, &m.raw) else { break };
         let resp = http
             .post(&m.target.url)
             .header("content-type", "application/json")

@@ -15,6 +15,8 @@ pub struct Model {
     pub traded_code: Option<String>,
     /// Checked against the products API: the product exists and its `tradedCode` is exact.
     pub verified: bool,
+    /// The products API has no such product, or its `tradedCode` is another SKU: not pushed.
+    pub blocked: bool,
     pub verified_at: Option<i64>,
     #[sea_orm(column_type = "Text", nullable)]
     pub verify_error: Option<String>,

@@ -70,10 +70,14 @@ async fn run(queue: Queue, rx: Arc<Mutex<mpsc::Receiver<(InboxWrite, Reply)>>>, 
             return; // every sender is gone and the channel is drained
         }
         let writes: Vec<&InboxWrite> = batch.iter().map(|(w, _)| w).collect();
+        let mut jobs_added = 0;
         let results: Vec<Result<Stored, DbErr>> = match store_all(queue.db(), &writes, max_attempts)
             .await
         {
-            Ok(stored) => stored.into_iter().map(Ok).collect(),
+            Ok(written) => {
+                jobs_added = written.jobs_added;
+                written.stored.into_iter().map(Ok).collect()
+            }
             Err(e) if batch.len() == 1 => vec![Err(e)],
             Err(_) => {
                 // Each on its own, concurrently: a failure is then that event's alone.
@@ -81,10 +85,8 @@ async fn run(queue: Queue, rx: Arc<Mutex<mpsc::Receiver<(InboxWrite, Reply)>>>, 
                     .await
             }
         };
-        if results
-            .iter()
-            .any(|r| matches!(r, Ok(Stored::New { jobs, .. }) if !jobs.is_empty()))
-        {
+        // After a fallback the count is unknown: wake anyway when anything is new.
+        if jobs_added > 0 || results.iter().any(|r| matches!(r, Ok(Stored::New { .. }))) {
             queue.wake();
         }
         for ((_, reply), result) in batch.into_iter().zip(results) {

@@ -8,4 +8,4 @@ mod worker;
 pub use error::JobError;
 pub use kind::JobKind;
 pub use queue::{enqueue, ClaimedJob, FailOutcome, NewJob, Queue, QueueDepth};
-pub use worker::{JobHandler, WorkerPool, WorkerPulse};
+pub use worker::{JobHandler, JobObserver, JobOutcome, WorkerPool, WorkerPulse};

@@ -11,6 +11,20 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn, Instrument};
 
+/// What happened to a job, for whoever watches the pool (metrics, events, alerts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobOutcome {
+    Claimed,
+    Completed,
+    Failed(FailOutcome),
+}
+
+/// Told of each job's claim and outcome after it is recorded; it cannot change the outcome.
+#[async_trait]
+pub trait JobObserver: Send + Sync {
+    async fn observe(&self, job: &ClaimedJob, outcome: JobOutcome);
+}
+
 #[async_trait]
 pub trait JobHandler: Send + Sync {
     /// Kinds this handler runs; jobs of other kinds stay queued for a process that runs them.
@@ -40,6 +54,8 @@ pub struct WorkerPool {
     pub pulse: WorkerPulse,
     /// How long in-flight jobs may run on after shutdown is asked for.
     pub grace: Duration,
+    /// Told of every claim and outcome (e.g. dead letters published as events).
+    pub observer: Option<Arc<dyn JobObserver>>,
 }
 
 impl WorkerPool {
@@ -52,6 +68,7 @@ impl WorkerPool {
             name: format!("worker-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
             pulse: WorkerPulse::default(),
             grace: Duration::from_secs(20),
+            observer: None,
         }
     }
 
@@ -84,10 +101,11 @@ impl WorkerPool {
                 let permit = permits.clone().acquire_owned().await.expect("semaphore open");
                 let queue = self.queue.clone();
                 let handler = self.handler.clone();
+                let observer = self.observer.clone();
                 let span = tracing::info_span!("job", job_id = job.id, kind = %job.kind, attempt = job.attempt);
                 running.spawn(
                     async move {
-                        run_one(&queue, handler.as_ref(), job).await;
+                        run_one(&queue, handler.as_ref(), job, observer.as_deref()).await;
                         drop(permit);
                     }
                     .instrument(span),
@@ -112,8 +130,12 @@ impl WorkerPool {
     }
 }
 
-/// Runs one claimed job to an outcome, renewing its lease while the handler works.
-pub async fn run_one(queue: &Queue, handler: &dyn JobHandler, job: ClaimedJob) {
+/// Runs one claimed job to an outcome, renewing its lease while the handler works, and
+/// tells `observer` of the claim and of the recorded outcome.
+pub async fn run_one(queue: &Queue, handler: &dyn JobHandler, job: ClaimedJob, observer: Option<&dyn JobObserver>) {
+    if let Some(o) = observer {
+        o.observe(&job, JobOutcome::Claimed).await;
+    }
     let beat_every = queue.lease() / 3;
     let work = handler.handle(&job);
     tokio::pin!(work);
@@ -133,6 +155,10 @@ pub async fn run_one(queue: &Queue, handler: &dyn JobHandler, job: ClaimedJob) {
         Ok(()) => queue.complete(&job).await.map(|ok| if ok { None } else { Some(FailOutcome::LeaseLost) }),
         Err(e) => queue.fail(&job, e, rand::random::<f64>()).await.map(Some),
     };
+    if let (Some(o), Ok(outcome)) = (observer, &recorded) {
+        let outcome = outcome.map_or(JobOutcome::Completed, JobOutcome::Failed);
+        o.observe(&job, outcome).await;
+    }
     match (result, recorded) {
         (_, Err(e)) => warn!(error = %e, "recording the job outcome failed; the lease will expire and it will run again"),
         (Ok(()), Ok(None)) => tracing::debug!("job done"),

@@ -1,0 +1,254 @@
+//! Signed webhooks accepted and durably stored per second on SQLite (a file database, the
+//! real router on loopback), and p50/p99 latency at 1,000 requests a second, next to a bare
+//! axum handler returning 200 measured in the same run. Prints figures; asserts nothing
+//! except that every 202 is in the inbox.
+//!
+//!     cargo bench --bench webhooks            (BENCH_SECS=5 per phase by default)
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::Router;
+use jlbridge::app::{App, AppState};
+use jlbridge::config::{Config, StringList};
+use jlbridge::domain::webhook_signature::sign;
+use jlbridge::http::webhooks;
+use jlbridge::store::inbox::WriterOptions;
+use jlbridge::store::jobs::Queue;
+use jlbridge::store::{self, entities::webhook_inbox};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, EntityTrait, PaginatorTrait};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::Mutex;
+
+const KEY: &[u8] = b"benchmark-key-benchmark-key-1234";
+const CONNECTIONS: usize = 64;
+const RATE: u64 = 1000;
+
+static SEQ: AtomicU64 = AtomicU64::new(0);
+
+fn secs() -> u64 {
+    std::env::var("BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(5)
+}
+
+/// One signed `stock.changed` request with a fresh id, as raw HTTP/1.1 bytes.
+fn request(path: &str) -> Vec<u8> {
+    let n = SEQ.fetch_add(1, Ordering::Relaxed);
+    let id = format!("bench_{n}");
+    let ts = chrono::Utc::now().timestamp();
+    let body = format!(
+        r#"{{"type":"stock.changed","timestamp":"2026-11-27T10:00:00.250Z","data":{{"items":[{{"sku":"SKU-{}","salable_qty":{}}}]}}}}"#,
+        n % 5000,
+        n % 97
+    );
+    let sig = sign(KEY, &id, ts, body.as_bytes());
+    format!(
+        "POST {path} HTTP/1.1\r\nhost: bench\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         webhook-id: {id}\r\nwebhook-timestamp: {ts}\r\nwebhook-signature: {sig}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// A minimal keep-alive HTTP/1.1 client: the load generator shares the 2 cores, so it is lean.
+struct Conn {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    async fn open(addr: SocketAddr) -> Conn {
+        let stream = TcpStream::connect(addr).await.expect("connect");
+        stream.set_nodelay(true).unwrap();
+        Conn { stream, buf: Vec::with_capacity(4096) }
+    }
+
+    async fn send(&mut self, req: &[u8]) -> u16 {
+        self.stream.write_all(req).await.expect("write");
+        loop {
+            if let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&self.buf[..end]).to_ascii_lowercase();
+                let status: u16 = head[9..12].parse().expect("status");
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map(|v| v.trim().parse().unwrap())
+                    .unwrap_or(0);
+                while self.buf.len() < end + 4 + len {
+                    self.read().await;
+                }
+                self.buf.drain(..end + 4 + len);
+                return status;
+            }
+            self.read().await;
+        }
+    }
+
+    async fn read(&mut self) {
+        let n = self.stream.read_buf(&mut self.buf).await.expect("read");
+        assert!(n > 0, "server closed the connection");
+    }
+}
+
+/// Closed loop: CONNECTIONS clients send back to back for `dur`. Returns (2xx count, rate).
+async fn throughput(addr: SocketAddr, path: &'static str, dur: Duration) -> (u64, f64) {
+    let ok = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let ok = ok.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut c = Conn::open(addr).await;
+            while start.elapsed() < dur {
+                let status = c.send(&request(path)).await;
+                assert!(status == 200 || status == 202, "status {status}");
+                ok.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let n = ok.load(Ordering::Relaxed);
+    (n, n as f64 / start.elapsed().as_secs_f64())
+}
+
+/// Open loop at RATE per second; latency counted from the scheduled send time (so queueing
+/// behind a slow request is included). Returns (p50, p99, max) in ms.
+async fn latency(addr: SocketAddr, path: &'static str, dur: Duration) -> (f64, f64, f64) {
+    let total = RATE * dur.as_secs();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+    let rx = Arc::new(Mutex::new(rx));
+    let samples = Arc::new(std::sync::Mutex::new(Vec::with_capacity(total as usize)));
+    let mut workers = Vec::new();
+    for _ in 0..32 {
+        let (rx, samples) = (rx.clone(), samples.clone());
+        workers.push(tokio::spawn(async move {
+            let mut c = Conn::open(addr).await;
+            loop {
+                let Some(due) = rx.lock().await.recv().await else { return };
+                c.send(&request(path)).await;
+                samples.lock().unwrap().push(due.elapsed().as_secs_f64() * 1000.0);
+            }
+        }));
+    }
+    let start = Instant::now();
+    for i in 0..total {
+        let due = start + Duration::from_micros(i * 1_000_000 / RATE);
+        tokio::time::sleep_until(due.into()).await;
+        tx.send(due).unwrap();
+    }
+    drop(tx);
+    for w in workers {
+        w.await.unwrap();
+    }
+    let mut s = samples.lock().unwrap().clone();
+    s.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let q = |p: f64| s[((s.len() as f64 * p) as usize).min(s.len() - 1)];
+    (q(0.50), q(0.99), *s.last().unwrap())
+}
+
+fn config(dir: &std::path::Path) -> Config {
+    let mut c = Config::default();
+    c.database.url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
+    c.http.listen = "127.0.0.1:0".into();
+    c.grpc.listen = "127.0.0.1:0".into();
+    c.webhooks.secrets = StringList(vec![format!("whsec_{}", base64_encode(KEY))]);
+    c
+}
+
+fn base64_encode(b: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+/// The webhook router on its own state, with the SQLite sync mode and group commit chosen.
+async fn variant(dir: &std::path::Path, sync: SqliteSynchronous, opts: WriterOptions) -> SocketAddr {
+    let config = config(dir);
+    let mut o = ConnectOptions::new(config.database.url.clone());
+    o.max_connections(8).sqlx_logging(false).map_sqlx_sqlite_opts(move |s| {
+        s.journal_mode(SqliteJournalMode::Wal).synchronous(sync).busy_timeout(Duration::from_secs(15))
+    });
+    let db = Database::connect(o).await.unwrap();
+    store::migrate(&db).await.unwrap();
+    let queue = Queue::new(db.clone(), jlbridge::app::retry_policy(&config), Duration::from_secs(120));
+    let state = AppState {
+        config: Arc::new(config),
+        db,
+        queue,
+        pulse: Default::default(),
+        flows: Arc::new(Vec::new()),
+    };
+    let router = Router::new().merge(webhooks::router_with(&state, opts)).with_state(state);
+    serve(router).await
+}
+
+async fn serve(router: Router) -> SocketAddr {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(l, router).await.unwrap() });
+    addr
+}
+
+async fn stored(dir: &std::path::Path) -> u64 {
+    let url = format!("sqlite://{}?mode=ro", dir.join("bench.db").display());
+    let db = Database::connect(url).await.unwrap();
+    webhook_inbox::Entity::find().count(&db).await.unwrap()
+}
+
+struct Row {
+    name: &'static str,
+    rate: f64,
+    lat: (f64, f64, f64),
+}
+
+async fn measure(name: &'static str, addr: SocketAddr, path: &'static str, dir: Option<&std::path::Path>) -> Row {
+    let d = Duration::from_secs(secs());
+    throughput(addr, path, Duration::from_secs(1)).await; // warm-up
+    let (n, rate) = throughput(addr, path, d).await;
+    let lat = latency(addr, path, d).await;
+    if let Some(dir) = dir {
+        let in_inbox = stored(dir).await;
+        let sent = n + RATE * d.as_secs();
+        assert!(in_inbox >= sent, "{name}: {in_inbox} in the inbox, fewer than the {sent} accepted");
+    }
+    eprintln!("{name:<44} {rate:>9.0}/s  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms", lat.0, lat.1, lat.2);
+    Row { name, rate, lat }
+}
+
+#[tokio::main]
+async fn main() {
+    if std::env::args().any(|a| a == "--test") {
+        return; // `cargo test --benches` only checks that it builds
+    }
+    let bare = serve(Router::new().route("/bare", post(|| async { StatusCode::OK }))).await;
+    let mut rows = vec![measure("bare axum handler (200)", bare, "/bare", None).await];
+
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::start(config(dir.path())).await.unwrap();
+    rows.push(measure("App::start: SQLite FULL, group commit", app.http_addr, webhooks::PATH, Some(dir.path())).await);
+    app.stop().await;
+
+    let per_request = WriterOptions { max_batch: 1, committers: 8, ..WriterOptions::default() };
+    let cases = [
+        ("SQLite FULL, one transaction per request", SqliteSynchronous::Full, per_request),
+        ("SQLite NORMAL, group commit", SqliteSynchronous::Normal, WriterOptions::default()),
+        ("SQLite NORMAL, one transaction per request", SqliteSynchronous::Normal, per_request),
+    ];
+    for (name, sync, opts) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let addr = variant(dir.path(), sync, opts).await;
+        rows.push(measure(name, addr, webhooks::PATH, Some(dir.path())).await);
+    }
+
+    let bare_rate = rows[0].rate;
+    println!("\n| setup | accepted/s | × bare | p50 @1000/s | p99 @1000/s |");
+    println!("|---|---:|---:|---:|---:|");
+    for r in &rows {
+        println!("| {} | {:.0} | {:.2} | {:.2} ms | {:.2} ms |", r.name, r.rate, r.rate / bare_rate, r.lat.0, r.lat.1);
+    }
+    println!("\n{CONNECTIONS} keep-alive connections (closed loop) for throughput; 32 connections open loop for latency; {} s per phase", secs());
+}

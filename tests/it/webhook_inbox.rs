@@ -1,0 +1,58 @@
+//! `store::inbox` without HTTP: a batch keeps the first of repeated ids, respects job dedupe
+//! keys, and is all-or-nothing.
+use crate::support::*;
+use jlbridge::domain::webhook_event::{self, Parsed};
+use jlbridge::store::inbox::{self, Effect, InboxWrite, Stored, Written};
+use jlbridge::store::{self, exceptions};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::json;
+
+fn write(id: &str, body: serde_json::Value) -> InboxWrite {
+    let text = body.to_string();
+    let (event_type, event_ms, effect) = match webhook_event::parse(text.as_bytes()).unwrap() {
+        Parsed::Known(e) => (e.event_type.as_str().to_owned(), Some(e.timestamp_ms), Effect::Jobs(inbox::jobs_for(id, 1_800_000_000, &e))),
+        Parsed::Unknown { event_type, timestamp_ms } => {
+            let ex = inbox::unprocessable(id, &event_type);
+            (event_type, timestamp_ms, Effect::Exception(ex))
+        }
+    };
+    InboxWrite { id: id.into(), event_type, webhook_timestamp: 1_800_000_000, event_timestamp_ms: event_ms, body: text, effect }
+}
+
+fn ship(id: i64) -> serde_json::Value {
+    json!({"type": "shipment.created", "timestamp": "2026-11-27T10:00:00Z", "data": {"order_increment_id": "1",
+        "marketplace_order_reference": "JL-1", "shipment_id": id, "items": [{"sku": "A", "qty": 1}], "tracks": []}})
+}
+
+async fn count(db: &DatabaseConnection, table: &str) -> i64 {
+    let row = db.query_one(store::stmt(db.get_database_backend(), &format!("SELECT COUNT(*) AS n FROM {table}"), [])).await.unwrap().unwrap();
+    row.try_get("", "n").unwrap()
+}
+
+#[tokio::test]
+async fn a_batch_keeps_first_ids_and_dedupe_keys() {
+    let (cfg, _dir) = sqlite_config();
+    let db = store::connect(&cfg).await.unwrap();
+    store::migrate(&db).await.unwrap();
+    let stock = json!({"type": "stock.changed", "timestamp": "2026-11-27T10:00:00Z", "data": {"items": [{"sku": "A"}]}});
+    let unknown = json!({"type": "catalog.rebuilt", "data": {}});
+    let writes = [write("a", stock.clone()), write("a", stock), write("b", ship(5)), write("c", ship(5)), write("d", unknown)];
+    let refs: Vec<&InboxWrite> = writes.iter().collect();
+    let Written { stored, jobs_added } = inbox::store_all(&db, &refs, 5).await.unwrap();
+    assert!(matches!(stored[0], Stored::New { exception: None }));
+    assert_eq!(stored[1], Stored::Duplicate, "the second copy in one batch");
+    assert!(matches!(stored[2], Stored::New { .. }) && matches!(stored[3], Stored::New { .. }), "both events are kept");
+    let Stored::New { exception: Some(ex) } = stored[4] else { panic!("{:?}", stored[4]) };
+    assert_eq!(exceptions::get(&db, ex).await.unwrap().unwrap().entity, "d");
+    assert_eq!(jobs_added, 2, "one stock job, one dispatch for shipment 5");
+    assert_eq!((count(&db, "webhook_inbox").await, count(&db, "jobs").await), (4, 2));
+
+    // A later batch: ids already stored are duplicates; a failing batch stores nothing.
+    let again = inbox::store(&db, &write("b", ship(6)), 5).await.unwrap();
+    assert_eq!(again, Stored::Duplicate);
+    db.execute_unprepared("ALTER TABLE jobs RENAME TO jobs_away").await.unwrap();
+    let more = [write("e", ship(7)), write("f", ship(8))];
+    assert!(inbox::store_all(&db, &more.iter().collect::<Vec<_>>(), 5).await.is_err());
+    db.execute_unprepared("ALTER TABLE jobs_away RENAME TO jobs").await.unwrap();
+    assert_eq!(count(&db, "webhook_inbox").await, 4, "all or nothing");
+}
