@@ -106,7 +106,7 @@ impl OrderPoller {
             }
             Some(err) => {
                 warn!(error = %err, "order poll failed");
-                exceptions::raise(db, &NewException::new(ExceptionKind::PollFailed, "orders", err.clone())).await?;
+                self.flow.raise(NewException::new(ExceptionKind::PollFailed, "orders", err.clone())).await?;
             }
         }
         Ok(())
@@ -183,7 +183,7 @@ impl OrderPoller {
         for o in &late {
             let mins = Duration::from_millis((now_ms() - o.downloaded_at).max(0) as u64).as_secs() / 60;
             let msg = format!("order {} downloaded {mins} min ago and not acknowledged yet", o.reference);
-            exceptions::raise(&f.db, &NewException::new(ExceptionKind::AcknowledgeOverdue, o.reference.as_str(), msg)).await?;
+            f.raise(NewException::new(ExceptionKind::AcknowledgeOverdue, o.reference.as_str(), msg)).await?;
         }
         Ok(late.len())
     }
