@@ -103,7 +103,8 @@ async fn wire_orders(state: &AppState) -> anyhow::Result<(OrderJobs, OrderPoller
     // The shared clients: one rate limiter per account.
     let market = state.connectors.marketplace.clone().context("no marketplace client")?;
     let magento = state.connectors.magento.as_deref().context("no Magento client")?.clone();
-    let flow = OrdersFlow::new(state.db.clone(), state.queue.clone(), market, magento, c.orders.clone());
+    let mut flow = OrdersFlow::new(state.db.clone(), state.queue.clone(), market, magento, c.orders.clone());
+    flow.ops = Some(state.ops.clone());
     let flow = Arc::new(flow);
     let singleton = Singleton::new(&state.db, &c.database.url, ORDER_POLLER_LOCK).await.context("order poller lock")?;
     Ok((OrderJobs::all(flow.clone()), OrderPoller::new(flow, singleton)))
