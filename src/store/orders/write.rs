@@ -134,18 +134,4 @@ pub async fn set_marketplace_status<C: ConnectionTrait>(conn: &C, order_id: i64,
     Ok(())
 }
 
-/// Begins a transaction that takes the write lock first. SQLite refuses (SQLITE_BUSY, without
-/// waiting) a transaction that read and then wants to write while another connection wrote;
-/// writing first makes it wait its turn instead. PostgreSQL needs nothing.
-pub async fn begin_write<C: sea_orm::TransactionTrait + ConnectionTrait>(db: &C) -> Result<sea_orm::DatabaseTransaction, DbErr> {
-    let txn = db.begin().await?;
-    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        txn.execute(stmt(
-            sea_orm::DbBackend::Sqlite,
-            "INSERT INTO sync_cursors (name, value, updated_at) VALUES ('orders.write_lock', '', 0) ON CONFLICT (name) DO NOTHING",
-            [],
-        ))
-        .await?;
-    }
-    Ok(txn)
-}
+pub use crate::store::begin_write;
