@@ -4,6 +4,8 @@
 mod support;
 
 mod alerts;
+mod dashboard;
+mod dashboard_browser;
 mod edge_conformance;
 mod edge_flow;
 mod edge_paging_auth;
