@@ -10,7 +10,8 @@ use crate::support::*;
 use base64::Engine;
 use jlbridge::config::DatabaseConfig;
 use jlbridge::domain::exception::ExceptionKind;
-use jlbridge::store::{self, exceptions};
+use jlbridge::store::{self, cursors, exceptions};
+use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -165,6 +166,19 @@ async fn the_dashboard_loads_and_updates_in_headless_chromium() {
     let health = format!("http://{http}/healthz");
     assert!(eventually(30, || async { client.get(&health).send().await.is_ok_and(|r| r.status() == 200) }).await);
     let db = store::connect(&DatabaseConfig { url: db_url, max_connections: 2, migrate_on_start: false }).await.unwrap();
+    // Something to look at: a good poll a minute ago, two SKUs waiting, one exception.
+    let now = store::now_ms();
+    let poll = json!({"at_ms": now - 60_000, "ok": true, "listed": 12, "new_orders": 3, "cancel_requests": 1, "duration_ms": 850});
+    cursors::set(&db, jlbridge::sync::orders::poller::CURSOR_LAST_POLL, &poll.to_string()).await.unwrap();
+    db.execute_unprepared(&format!(
+        "INSERT INTO stock_state (sku, version, pending, attempts, drift_count, updated_at, changed_at, computed_value) VALUES \
+         ('TEE-GOLD-M', 1, TRUE, 0, 0, {now}, {}, 3), ('MUG-0042', 1, TRUE, 0, 0, {now}, {}, 0)",
+        now - 240_000,
+        now - 30_000
+    ))
+    .await
+    .unwrap();
+    exceptions::raise(&db, &exceptions::NewException::new(ExceptionKind::SkuMismatch, "TEE-GOLD-L ", "trailing space")).await.unwrap();
 
     let url = format!("http://{http}/dashboard");
     let (mut browser, session) = tokio::task::spawn_blocking(move || {
@@ -178,7 +192,8 @@ async fn the_dashboard_loads_and_updates_in_headless_chromium() {
             b.wait_for(&session, "document.getElementById('conn') !== null && document.getElementById('conn').textContent === 'live'", 20),
             "the page connects to its event stream"
         );
-        assert_eq!(b.eval(&session, "document.getElementById('open-exceptions').textContent"), json!("0"));
+        assert_eq!(b.eval(&session, "document.getElementById('open-exceptions').textContent"), json!("1"));
+        assert_eq!(b.eval(&session, "document.getElementById('pending-skus').textContent"), json!("2"));
         (b, session)
     })
     .await
@@ -196,7 +211,7 @@ async fn the_dashboard_loads_and_updates_in_headless_chromium() {
     tokio::task::spawn_blocking(move || {
         let s = session.as_str();
         assert!(
-            browser.wait_for(s, "document.getElementById('open-exceptions').textContent === '1'", 15),
+            browser.wait_for(s, "document.getElementById('open-exceptions').textContent === '2'", 15),
             "the live update reached the page"
         );
         let row = browser.eval(s, "document.querySelector('tr[data-kind=carrier_unmapped] code').textContent");

@@ -174,11 +174,15 @@ pub fn live(s: &Snapshot) -> Html {
 
     // Exceptions.
     let open = s.open_exceptions();
-    card(&mut h, if open > 0 { "warn" } else { "ok" }, "Open exceptions");
-    h.raw("<table class=\"exc\"><tr><th>kind</th><th>open</th><th>oldest</th></tr>");
+    h.raw("<article class=\"card wide ").raw(if open > 0 { "warn" } else { "ok" }).raw("\"><h2>Open exceptions</h2>");
+    h.raw("<table class=\"exc\"><tr><th>kind</th><td>open</td><td>oldest</td></tr>");
     for k in &s.exceptions {
         h.raw("<tr data-kind=\"").text(k.kind.as_str()).raw("\" class=\"").raw(if k.open > 0 { "hot" } else { "zero" });
-        h.raw("\"><th title=\"").text(meaning(k.kind)).raw("\">").text(k.kind.as_str()).raw("</th><td>").text(k.open);
+        h.raw("\"><th title=\"").text(meaning(k.kind)).raw("\">").text(k.kind.as_str());
+        if k.open > 0 {
+            h.raw("<small>").text(meaning(k.kind)).raw("</small>");
+        }
+        h.raw("</th><td>").text(k.open);
         h.raw("</td><td>");
         if let (Some(ms), Some(e)) = (k.oldest_age_ms, &k.oldest_entity) {
             h.text(age(ms)).raw(" · <code>").text(e).raw("</code>");
@@ -214,14 +218,17 @@ h1{font-size:1.3rem;margin:0}
 #conn.live{background:#cdeccd}#conn.down{background:#f6c6c6}
 .stamp{margin:0 0 10px;font-size:.95rem}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(290px,1fr));gap:12px}
-.card{background:#fff;border-radius:8px;padding:12px 14px;border-top:6px solid #9aa5b1;box-shadow:0 1px 2px #0002}
+.card{min-width:0;overflow-wrap:anywhere;background:#fff;border-radius:8px;padding:12px 14px;border-top:6px solid #9aa5b1;box-shadow:0 1px 2px #0002}
 .card.ok{border-top-color:#2e9d4f}.card.warn{border-top-color:#e0a100}.card.bad{border-top-color:#d13a3a;background:#fff6f6}
 h2{font-size:1.05rem;margin:0 0 8px}h3{font-size:.9rem;margin:10px 0 4px;color:#4a5563}
 .fig{margin:4px 0}.n{font-size:1.6rem;font-weight:700;margin-right:4px}
 table{width:100%;border-collapse:collapse;font-size:.9rem}
 th,td{text-align:left;padding:3px 4px;border-bottom:1px solid #eef0f3;vertical-align:top}
 td{text-align:right;font-variant-numeric:tabular-nums}
-table.exc td:last-child{text-align:left;word-break:break-all}
+table.exc th,table.exc td:nth-child(2){white-space:nowrap;overflow-wrap:normal}
+table.exc td:last-child{text-align:left}
+table.exc small{display:block;font-weight:400;color:#5b6673;white-space:normal;max-width:22em}
+@media (min-width:640px){.card.wide{grid-column:span 2}}
 tr.zero{color:#8a94a0}tr.hot th,tr.hot td{font-weight:600}
 code{font-size:.85rem;background:#f0f2f5;padding:0 3px;border-radius:3px;word-break:break-all}
 .bar{height:10px;background:#e4e8ee;border-radius:5px;overflow:hidden;margin:6px 0}
