@@ -56,7 +56,7 @@ async fn events(State(state): State<AppState>) -> Sse<impl Stream<Item = Result<
                         return None;
                     }
                     tokio::time::sleep(SETTLE).await;
-                    while !matches!(rx.try_recv(), Err(_)) {}
+                    while rx.try_recv().is_ok() {}
                 }
             }
         }

@@ -185,7 +185,7 @@ pub fn live(s: &Snapshot) -> Html {
         h.raw("</th><td>").text(k.open);
         h.raw("</td><td>");
         if let (Some(ms), Some(e)) = (k.oldest_age_ms, &k.oldest_entity) {
-            h.text(age(ms)).raw(" · <code>").text(e).raw("</code>");
+            h.text(age(ms)).raw(" <code>").text(e).raw("</code>");
         } else {
             h.raw("—");
         }
@@ -226,7 +226,7 @@ table{width:100%;border-collapse:collapse;font-size:.9rem}
 th,td{text-align:left;padding:3px 4px;border-bottom:1px solid #eef0f3;vertical-align:top}
 td{text-align:right;font-variant-numeric:tabular-nums}
 table.exc th,table.exc td:nth-child(2){white-space:nowrap;overflow-wrap:normal}
-table.exc td:last-child{text-align:left}
+table.exc td:last-child{text-align:left}table.exc td code{display:inline-block}
 table.exc small{display:block;font-weight:400;color:#5b6673;white-space:normal;max-width:22em}
 @media (min-width:640px){.card.wide{grid-column:span 2}}
 tr.zero{color:#8a94a0}tr.hot th,tr.hot td{font-weight:600}
