@@ -152,6 +152,21 @@ impl App {
         tasks.spawn(async move {
             let _ = gauges.await;
         });
+        if let (Some(limiter), true) = (state.connectors.limiter.clone(), state.ops.alerts().enabled()) {
+            let a = &state.config.alerts;
+            let limits = crate::alerts::starvation::StarvationLimits {
+                orders_after: Duration::from_secs(a.starved_order_secs.max(1)),
+                stock_after: Duration::from_secs(a.starved_stock_mins.max(1) * 60),
+            };
+            let watch = crate::alerts::starvation::watch(
+                limiter,
+                state.ops.alerts().clone(),
+                limits,
+                Duration::from_secs(5),
+                shutdown.clone(),
+            );
+            tasks.spawn(watch);
+        }
 
         let http = TcpListener::bind(&state.config.http.listen)
             .await

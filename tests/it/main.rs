@@ -4,6 +4,8 @@
 mod support;
 
 mod alerts;
+mod dashboard;
+mod dashboard_browser;
 mod demo;
 mod edge_conformance;
 mod edge_flow;
