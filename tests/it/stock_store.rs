@@ -166,7 +166,7 @@ async fn stock_store_on_postgres() {
 /// One pusher per deployment on PostgreSQL: the advisory lock admits one leader; when its
 /// connection goes, another takes over. On SQLite every process leads (one instance by design).
 #[tokio::test]
-async fn pusher_leadership() {
+async fn pusher_leadership_on_postgres() {
     use jlbridge::sync::stock::leader::{Leadership, PUSHER_LOCK};
     use sea_orm::DbBackend;
     let (cfg, _dir) = sqlite_config();
