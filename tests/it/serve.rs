@@ -31,8 +31,9 @@ async fn serve_starts_in_an_empty_directory_and_answers_health_checks() {
     let url = format!("http://{http}/healthz");
     let up = eventually(30, || async { client.get(&url).send().await.is_ok_and(|r| r.status() == 200) }).await;
     assert!(up, "healthz answers 200");
-    let ready = client.get(format!("http://{http}/readyz")).send().await.unwrap();
-    assert_eq!(ready.status(), 200, "database and workers are up");
+    let ready_url = format!("http://{http}/readyz");
+    let ready = eventually(10, || async { client.get(&ready_url).send().await.is_ok_and(|r| r.status() == 200) }).await;
+    assert!(ready, "readyz answers 200 once the database and the workers are up");
     assert!(dir.path().join("jlbridge.db").exists(), "the default SQLite file is created in the working directory");
 
     let channel = tonic::transport::Endpoint::from_shared(format!("http://{grpc}"))
