@@ -56,7 +56,7 @@ pub async fn run_finance(config: Config, action: FinanceAction) -> anyhow::Resul
                 Some(w) => crate::domain::sales_report::parse_date(&w).map_err(|e| anyhow!("--week: {e}"))?,
                 None => store::finance::latest_report(&db).await?.ok_or_else(|| anyhow!("no sales report imported yet"))?.week_ending,
             };
-            let r = finance::reconcile_week(&db, None, week, config.finance.currency())
+            let r = finance::compute_week(&db, week, config.finance.currency())
                 .await?
                 .ok_or_else(|| anyhow!("no sales report imported for the week ending {week}"))?;
             match out {

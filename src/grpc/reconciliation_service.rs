@@ -182,22 +182,11 @@ impl ReconciliationService for ReconciliationApi {
                 .ok_or_else(|| status(ApiError::NotFound(format!("no sales report imported for the week ending {w}"))))?
         };
         // Reading a summary does not raise exceptions: the matching is computed, not stored.
-        let lines = finance::report_lines(db, report.week_ending).await.map_err(status)?;
-        let next_w = report.week_ending + chrono::Days::new(7);
-        let next = match finance::report_for_week(db, next_w).await.map_err(status)? {
-            Some(_) => Some(finance::report_lines(db, next_w).await.map_err(status)?),
-            None => None,
-        };
-        let from = week_start(report.week_ending) - chrono::Days::new(7);
-        let sold = finance::sold_lines(db, from, report.week_ending, None).await.map_err(status)?;
         let currency = crate::domain::money::Currency::parse(&report.currency).unwrap_or(self.state.config.finance.currency());
-        let r = crate::domain::settlement::reconcile(&crate::domain::settlement::Inputs {
-            week_ending: report.week_ending,
-            currency,
-            report: &lines,
-            next_week: next.as_deref(),
-            sold: &sold,
-        });
+        let r = crate::sync::finance::compute_week(db, report.week_ending, currency)
+            .await
+            .map_err(status)?
+            .ok_or_else(|| status(ApiError::NotFound(format!("no sales report imported for the week ending {}", report.week_ending))))?;
         let t = &r.total;
         Ok(Response::new(pb::SettlementSummary {
             report_id: report.week_ending.to_string(),

@@ -251,7 +251,7 @@ pub struct DiscrepancyRow {
     pub found_at: i64,
 }
 
-fn figure_text(f: Option<Figure>, currency: &str) -> String {
+pub fn figure_text(f: Option<Figure>, currency: &str) -> String {
     match f {
         None => "none".to_owned(),
         Some(f) => match f.units {

@@ -1,7 +1,7 @@
 //! Imports one sales report file: parse (CSV or the first sheet of a workbook), store it
 //! (idempotent per week; a corrected report replaces the old one with an audit entry), then
 //! match the week, and the week before (its last-day sales may be in this report).
-use super::reconcile::reconcile_week;
+use super::reconcile::{compute_week, reconcile_week};
 use super::table;
 use crate::domain::money::Currency;
 use crate::domain::sales_report::{self, Report};
@@ -73,8 +73,13 @@ pub async fn import_report(
         }
     }
     txn.commit().await?;
+    if let finance::Stored::Unchanged(_) = stored {
+        // Same week, same content: nothing is written, nothing raised again.
+        let reconciliation = compute_week(db, report.week_ending, currency).await?;
+        return Ok(ImportOutcome { stored, lines: report.lines.len(), reconciliation });
+    }
     let reconciliation = reconcile_week(db, ops, report.week_ending, currency).await?;
-    if !matches!(stored, finance::Stored::Unchanged(_)) {
+    {
         if let Some(prev) = report.week_ending.checked_sub_days(Days::new(7)) {
             reconcile_week(db, ops, prev, currency).await?;
         }

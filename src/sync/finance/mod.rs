@@ -7,4 +7,4 @@ pub mod summary_csv;
 mod table;
 
 pub use import::{import_file, ImportOutcome};
-pub use reconcile::{reconcile_order, reconcile_week};
+pub use reconcile::{compute_week, reconcile_order, reconcile_week};

@@ -12,7 +12,7 @@ use crate::store::finance;
 use chrono::{Datelike, Days, NaiveDate};
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use serde_json::json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn figure_json(f: Option<settlement::Figure>) -> serde_json::Value {
     match f {
@@ -37,14 +37,12 @@ fn exception_of(d: &Discrepancy, currency: Currency) -> NewException {
     }))
 }
 
-/// Matches a week again; `None` when no report is imported for it.
-pub async fn reconcile_week(
-    db: &DatabaseConnection,
-    ops: Option<&Ops>,
-    week: NaiveDate,
-    currency: Currency,
-) -> Result<Option<Reconciliation>, DbErr> {
-    let Some(_report) = finance::report_for_week(db, week).await? else { return Ok(None) };
+/// The matching of a week as it stands, with no side effect; `None` when no report is
+/// imported for it.
+pub async fn compute_week(db: &DatabaseConnection, week: NaiveDate, currency: Currency) -> Result<Option<Reconciliation>, DbErr> {
+    if finance::report_for_week(db, week).await?.is_none() {
+        return Ok(None);
+    }
     let lines = finance::report_lines(db, week).await?;
     let next_week = week.checked_add_days(Days::new(7)).unwrap_or(week);
     let next = match finance::report_for_week(db, next_week).await? {
@@ -53,15 +51,42 @@ pub async fn reconcile_week(
     };
     let from = week_start(week).checked_sub_days(Days::new(7)).unwrap_or(week);
     let sold = finance::sold_lines(db, from, week, None).await?;
-    let r = settlement::reconcile(&Inputs { week_ending: week, currency, report: &lines, next_week: next.as_deref(), sold: &sold });
+    Ok(Some(settlement::reconcile(&Inputs { week_ending: week, currency, report: &lines, next_week: next.as_deref(), sold: &sold })))
+}
 
-    let before: BTreeSet<String> =
-        finance::list_discrepancies(db, Some(&week.to_string()), None, None, u64::MAX >> 1).await?.into_iter().map(|d| d.entity).collect();
+/// Matches a week again and records the outcome: the week's discrepancies replaced, a
+/// `settlement_mismatch` raised for each new or changed one, and resolved for each gone.
+/// Running it again with nothing changed changes nothing. `None` when no report is imported.
+pub async fn reconcile_week(
+    db: &DatabaseConnection,
+    ops: Option<&Ops>,
+    week: NaiveDate,
+    currency: Currency,
+) -> Result<Option<Reconciliation>, DbErr> {
+    let Some(r) = compute_week(db, week, currency).await? else { return Ok(None) };
+    let before: BTreeMap<String, (String, String, String)> = finance::list_discrepancies(db, Some(&week.to_string()), None, None, i64::MAX as u64)
+        .await?
+        .into_iter()
+        .map(|d| (d.entity, (d.kind, d.report_figure, d.magento_figure)))
+        .collect();
+    let now: BTreeMap<String, (String, String, String)> = r
+        .discrepancies
+        .iter()
+        .map(|d| {
+            let t = |f| finance::figure_text(f, currency.as_str());
+            (d.entity(), (d.kind.as_str().to_owned(), t(d.report), t(d.magento)))
+        })
+        .collect();
+    if before == now {
+        return Ok(Some(r));
+    }
     let txn = db.begin().await?;
     finance::replace_discrepancies(&txn, week, &r.discrepancies, currency.as_str()).await?;
     txn.commit().await?;
-    let now: BTreeSet<String> = r.discrepancies.iter().map(Discrepancy::entity).collect();
     for d in &r.discrepancies {
+        if before.get(&d.entity()) == now.get(&d.entity()) {
+            continue;
+        }
         let e = exception_of(d, currency);
         match ops {
             Some(o) => {
@@ -72,7 +97,7 @@ pub async fn reconcile_week(
             }
         }
     }
-    for gone in before.difference(&now) {
+    for gone in before.keys().filter(|k| !now.contains_key(*k)) {
         let note = "cleared by a later matching (corrected report or new dispatch)";
         match ops {
             Some(o) => {
@@ -131,7 +156,7 @@ pub async fn reconcile_order(
     let mut discrepancies = Vec::new();
     for w in &weeks {
         reconcile_week(db, ops, *w, currency).await?;
-        let rows = finance::list_discrepancies(db, Some(&w.to_string()), None, None, u64::MAX >> 1).await?;
+        let rows = finance::list_discrepancies(db, Some(&w.to_string()), None, None, i64::MAX as u64).await?;
         discrepancies.extend(rows.into_iter().filter(|d| d.order_references.iter().any(|r| r == reference)));
     }
     Ok(OrderReconciliation {
