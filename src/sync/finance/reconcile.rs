@@ -64,17 +64,17 @@ pub async fn reconcile_week(
     currency: Currency,
 ) -> Result<Option<Reconciliation>, DbErr> {
     let Some(r) = compute_week(db, week, currency).await? else { return Ok(None) };
-    let before: BTreeMap<String, (String, String, String)> = finance::list_discrepancies(db, Some(&week.to_string()), None, None, i64::MAX as u64)
+    let before: BTreeMap<String, (String, String, String, String)> = finance::list_discrepancies(db, Some(&week.to_string()), None, None, i64::MAX as u64)
         .await?
         .into_iter()
-        .map(|d| (d.entity, (d.kind, d.report_figure, d.magento_figure)))
+        .map(|d| (d.entity, (d.kind, d.report_figure, d.magento_figure, d.detail)))
         .collect();
-    let now: BTreeMap<String, (String, String, String)> = r
+    let now: BTreeMap<String, (String, String, String, String)> = r
         .discrepancies
         .iter()
         .map(|d| {
             let t = |f| finance::figure_text(f, currency.as_str());
-            (d.entity(), (d.kind.as_str().to_owned(), t(d.report), t(d.magento)))
+            (d.entity(), (d.kind.as_str().to_owned(), t(d.report), t(d.magento), d.detail.clone()))
         })
         .collect();
     if before == now {
