@@ -56,6 +56,24 @@ async fn open_mismatches(db: &DatabaseConnection) -> Vec<(String, String)> {
 #[tokio::test]
 async fn planted_discrepancies_and_only_those_with_exact_totals() {
     let (db, dir) = db().await;
+    planted_week(&db, &dir).await;
+}
+
+#[tokio::test]
+async fn planted_discrepancies_on_postgres() {
+    let Some(admin) = postgres_or_skip("planted_discrepancies_on_postgres") else { return };
+    let db = store::connect(&fresh_postgres(&admin).await).await.unwrap();
+    store::migrate(&db).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    planted_week(&db, &dir).await;
+    let again = dir.path().join("week-2026-11-22.csv");
+    let before = count(&db, "SELECT COUNT(*) FROM audit_log").await;
+    assert!(matches!(import(&db, &again).await.stored, fstore::Stored::Unchanged(_)));
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM audit_log").await, before);
+}
+
+async fn planted_week(db: &DatabaseConnection, dir: &tempfile::TempDir) {
+    let db = db.clone();
     plant_orders(&db).await;
     let this = dir.path().join("week-2026-11-22.csv");
     let next = dir.path().join("week-2026-11-29.csv");
