@@ -311,7 +311,7 @@ pub fn reconcile(i: &Inputs<'_>) -> Reconciliation {
             (Some(r), None) => Some(mk(
                 DiscrepancyKind::MissingFromMagento,
                 Some(r.fig),
-                "the report has sales jlbridge did not dispatch on this day".into(),
+                "the report has figures jlbridge did not record on this day (a dispatch, or a post-dispatch cancellation for a return)".into(),
             )),
             (None, Some(m)) => match n {
                 Some(n) if n.fig.agrees(&m.fig) => Some(mk(

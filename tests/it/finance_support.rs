@@ -175,10 +175,10 @@ pub fn write_xlsx(path: &Path, week: NaiveDate, rows: &[Row]) {
     for (i, r) in rows.iter().enumerate() {
         let row = i as u32 + 1;
         let text = cells(week, r);
-        ws.write_datetime_with_format(row, 0, &xd(week), &date_fmt).unwrap();
-        ws.write_datetime_with_format(row, 1, &xd(r.0), &date_fmt).unwrap();
-        for c in 2..=8 {
-            ws.write_string(row, c as u16, &text[c]).unwrap();
+        ws.write_datetime_with_format(row, 0, xd(week), &date_fmt).unwrap();
+        ws.write_datetime_with_format(row, 1, xd(r.0), &date_fmt).unwrap();
+        for (c, t) in text.iter().enumerate().take(9).skip(2) {
+            ws.write_string(row, c as u16, t).unwrap();
         }
         ws.write_number_with_format(row, 9, r.3.parse::<f64>().unwrap(), &money_fmt).unwrap();
         ws.write_number(row, 10, r.2 as f64).unwrap();
