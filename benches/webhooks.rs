@@ -13,7 +13,7 @@ use jlbridge::domain::webhook_signature::sign;
 use jlbridge::http::webhooks;
 use jlbridge::store::inbox::WriterOptions;
 use jlbridge::store::jobs::Queue;
-use jlbridge::store::{self, entities::webhook_inbox};
+use jlbridge::store::entities::webhook_inbox;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, EntityTrait, PaginatorTrait};
 use std::net::SocketAddr;
@@ -165,25 +165,21 @@ fn base64_encode(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
 }
 
-/// The webhook router on its own state, with the SQLite sync mode and group commit chosen.
-async fn variant(dir: &std::path::Path, sync: SqliteSynchronous, opts: WriterOptions) -> SocketAddr {
+/// The webhook router with the SQLite sync mode and group commit chosen: the state of a
+/// started App (its own listeners stay idle) with the database and queue swapped.
+async fn variant(dir: &std::path::Path, sync: SqliteSynchronous, opts: WriterOptions) -> (App, SocketAddr) {
     let config = config(dir);
     let mut o = ConnectOptions::new(config.database.url.clone());
     o.max_connections(8).sqlx_logging(false).map_sqlx_sqlite_opts(move |s| {
         s.journal_mode(SqliteJournalMode::Wal).synchronous(sync).busy_timeout(Duration::from_secs(15))
     });
+    let app = App::start(config.clone()).await.unwrap();
     let db = Database::connect(o).await.unwrap();
-    store::migrate(&db).await.unwrap();
-    let queue = Queue::new(db.clone(), jlbridge::app::retry_policy(&config), Duration::from_secs(120));
-    let state = AppState {
-        config: Arc::new(config),
-        db,
-        queue,
-        pulse: Default::default(),
-        flows: Arc::new(Vec::new()),
-    };
+    let mut state: AppState = app.state.clone();
+    state.queue = Queue::new(db.clone(), jlbridge::app::retry_policy(&config), Duration::from_secs(120));
+    state.db = db;
     let router = Router::new().merge(webhooks::router_with(&state, opts)).with_state(state);
-    serve(router).await
+    (app, serve(router).await)
 }
 
 async fn serve(router: Router) -> SocketAddr {
@@ -240,8 +236,9 @@ async fn main() {
     ];
     for (name, sync, opts) in cases {
         let dir = tempfile::tempdir().unwrap();
-        let addr = variant(dir.path(), sync, opts).await;
+        let (app, addr) = variant(dir.path(), sync, opts).await;
         rows.push(measure(name, addr, webhooks::PATH, Some(dir.path())).await);
+        app.stop().await;
     }
 
     let bare_rate = rows[0].rate;

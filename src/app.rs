@@ -103,7 +103,8 @@ async fn wire_orders(state: &AppState) -> anyhow::Result<(OrderJobs, OrderPoller
     // The shared clients: one rate limiter per account.
     let market = state.connectors.marketplace.clone().context("no marketplace client")?;
     let magento = state.connectors.magento.as_deref().context("no Magento client")?.clone();
-    let flow = OrdersFlow::new(state.db.clone(), state.queue.clone(), market, magento, c.orders.clone());
+    let mut flow = OrdersFlow::new(state.db.clone(), state.queue.clone(), market, magento, c.orders.clone());
+    flow.ops = Some(state.ops.clone());
     let flow = Arc::new(flow);
     let singleton = Singleton::new(&state.db, &c.database.url, ORDER_POLLER_LOCK).await.context("order poller lock")?;
     Ok((OrderJobs::all(flow.clone()), OrderPoller::new(flow, singleton)))
@@ -151,6 +152,21 @@ impl App {
         tasks.spawn(async move {
             let _ = gauges.await;
         });
+        if let (Some(limiter), true) = (state.connectors.limiter.clone(), state.ops.alerts().enabled()) {
+            let a = &state.config.alerts;
+            let limits = crate::alerts::starvation::StarvationLimits {
+                orders_after: Duration::from_secs(a.starved_order_secs.max(1)),
+                stock_after: Duration::from_secs(a.starved_stock_mins.max(1) * 60),
+            };
+            let watch = crate::alerts::starvation::watch(
+                limiter,
+                state.ops.alerts().clone(),
+                limits,
+                Duration::from_secs(5),
+                shutdown.clone(),
+            );
+            tasks.spawn(watch);
+        }
 
         let http = TcpListener::bind(&state.config.http.listen)
             .await

@@ -1,6 +1,6 @@
 //! Which notices become which messages: urgent kinds at once, the rest grouped over a short
 //! window, each (kind, entity) alerted once while it stays open, and a resolved notice after.
-use super::{AlertItem, Notice};
+use super::{AlertItem, Condition, ConditionItem, Notice};
 use crate::domain::exception::ExceptionKind;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -17,11 +17,20 @@ pub fn is_urgent(kind: ExceptionKind) -> bool {
 }
 
 /// One message to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Message {
     pub opened: Vec<AlertItem>,
     pub resolved: Vec<AlertItem>,
+    /// Service conditions started (always urgent, sent alone) and ended.
+    pub raised: Vec<ConditionItem>,
+    pub cleared: Vec<ConditionItem>,
     pub urgent: bool,
+}
+
+impl Message {
+    fn is_empty(&self) -> bool {
+        self.opened.is_empty() && self.resolved.is_empty() && self.raised.is_empty() && self.cleared.is_empty()
+    }
 }
 
 pub struct Batcher {
@@ -30,12 +39,23 @@ pub struct Batcher {
     open: HashSet<(ExceptionKind, String)>,
     opened: Vec<AlertItem>,
     resolved: Vec<AlertItem>,
+    /// Conditions alerted and not yet cleared.
+    conditions: HashSet<Condition>,
+    cleared: Vec<ConditionItem>,
     due: Option<Instant>,
 }
 
 impl Batcher {
     pub fn new(window: Duration) -> Self {
-        Batcher { window, open: HashSet::new(), opened: Vec::new(), resolved: Vec::new(), due: None }
+        Batcher {
+            window,
+            open: HashSet::new(),
+            opened: Vec::new(),
+            resolved: Vec::new(),
+            conditions: HashSet::new(),
+            cleared: Vec::new(),
+            due: None,
+        }
     }
 
     /// Takes a notice; returns a message to send at once when it is urgent.
@@ -47,13 +67,26 @@ impl Batcher {
                     return None;
                 }
                 if is_urgent(item.kind) {
-                    return Some(Message { opened: vec![item], resolved: Vec::new(), urgent: true });
+                    return Some(Message { opened: vec![item], urgent: true, ..Message::default() });
                 }
                 self.opened.push(item);
             }
             Notice::Resolved(item) => {
                 self.open.remove(&(item.kind, item.entity.clone()));
                 self.resolved.push(item);
+            }
+            Notice::Raised(c) => {
+                if !self.conditions.insert(c.condition) {
+                    metrics::counter!("jlbridge_alerts_suppressed_total", "kind" => c.condition.as_str()).increment(1);
+                    return None;
+                }
+                return Some(Message { raised: vec![c], urgent: true, ..Message::default() });
+            }
+            Notice::Cleared(c) => {
+                if !self.conditions.remove(&c.condition) {
+                    return None;
+                }
+                self.cleared.push(c);
             }
         }
         self.due.get_or_insert(now + self.window);
@@ -75,9 +108,11 @@ impl Batcher {
         let msg = Message {
             opened: std::mem::take(&mut self.opened),
             resolved: std::mem::take(&mut self.resolved),
+            raised: Vec::new(),
+            cleared: std::mem::take(&mut self.cleared),
             urgent: false,
         };
-        (!msg.opened.is_empty() || !msg.resolved.is_empty()).then_some(msg)
+        (!msg.is_empty()).then_some(msg)
     }
 }
 
@@ -108,6 +143,21 @@ mod tests {
         assert_eq!(b.flush(t0, true).unwrap().resolved.len(), 1);
         b.accept(Notice::Opened(item(ExceptionKind::CarrierUnmapped, "order 1")), t0);
         assert_eq!(b.flush(t0, true).unwrap().opened.len(), 1);
+    }
+
+    #[test]
+    fn conditions_alert_at_once_and_once_while_they_last() {
+        let mut b = Batcher::new(Duration::from_secs(30));
+        let t0 = Instant::now();
+        let c = |condition| ConditionItem { condition, detail: "x".into() };
+        let m = b.accept(Notice::Raised(c(Condition::OrderCallsStarved)), t0).unwrap();
+        assert!(m.urgent && m.raised.len() == 1);
+        assert!(b.accept(Notice::Raised(c(Condition::OrderCallsStarved)), t0).is_none(), "suppressed while it lasts");
+        assert!(b.accept(Notice::Cleared(c(Condition::StockPushesStarved)), t0).is_none(), "never raised: no notice");
+        assert!(b.flush(t0, true).is_none());
+        b.accept(Notice::Cleared(c(Condition::OrderCallsStarved)), t0);
+        assert_eq!(b.flush(t0, true).unwrap().cleared.len(), 1);
+        assert!(b.accept(Notice::Raised(c(Condition::OrderCallsStarved)), t0).is_some(), "alerted again after it ended");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! carries `text`). Only kinds, entity ids and exception ids: never error text, which may
 //! quote addresses or names.
 use super::batch::Message;
-use super::AlertItem;
+use super::{AlertItem, ConditionItem};
 use crate::config::AlertFormat;
 use crate::domain::exception::ExceptionKind;
 use serde_json::{json, Value};
@@ -41,6 +41,10 @@ fn lines(items: &[AlertItem], out: &mut String) {
 pub fn text(m: &Message) -> String {
     let mut out = String::new();
     if m.urgent {
+        if let Some(c) = m.raised.first() {
+            out.push_str(&format!(":rotating_light: jlbridge: {} — {}: {}.", c.condition.as_str(), c.condition.meaning(), c.detail));
+            return out;
+        }
         if let Some(i) = m.opened.first() {
             out.push_str(&format!(
                 ":rotating_light: jlbridge: {} — {} (exception #{}): {}.",
@@ -64,7 +68,17 @@ pub fn text(m: &Message) -> String {
         out.push_str(&format!(":white_check_mark: jlbridge: {} resolved", m.resolved.len()));
         lines(&m.resolved, &mut out);
     }
+    for c in &m.cleared {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&format!(":white_check_mark: jlbridge: {} ended ({})", c.condition.as_str(), c.detail));
+    }
     out
+}
+
+fn conditions_json(items: &[ConditionItem]) -> Value {
+    items.iter().map(|c| json!({"condition": c.condition.as_str(), "detail": c.detail})).collect()
 }
 
 fn items_json(items: &[AlertItem]) -> Value {
@@ -84,6 +98,8 @@ pub fn body(format: AlertFormat, m: &Message) -> Value {
             "text": text(m),
             "opened": items_json(&m.opened),
             "resolved": items_json(&m.resolved),
+            "conditions_raised": conditions_json(&m.raised),
+            "conditions_cleared": conditions_json(&m.cleared),
         }),
     }
 }
@@ -95,7 +111,7 @@ mod tests {
     #[test]
     fn texts_name_kind_entity_and_id() {
         let item = AlertItem { id: 7, kind: ExceptionKind::CarrierUnmapped, entity: "order 123".into(), count: 2 };
-        let m = Message { opened: vec![item.clone()], resolved: vec![item], urgent: false };
+        let m = Message { opened: vec![item.clone()], resolved: vec![item], ..Message::default() };
         let t = text(&m);
         assert!(t.contains("1 new exception\n• carrier_unmapped — order 123 (exception #7)"), "{t}");
         assert!(t.contains("1 resolved"), "{t}");

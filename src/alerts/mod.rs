@@ -7,6 +7,7 @@ mod batch;
 mod deliver;
 mod format;
 mod inbox;
+pub mod starvation;
 
 pub use batch::{is_urgent, Message};
 pub use format::meaning;
@@ -29,10 +30,47 @@ pub struct AlertItem {
     pub count: u32,
 }
 
+/// A condition of the service itself (not an exception of the queue) worth an alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Condition {
+    /// Order calls (acknowledgements, dispatches, order reads) wait too long for the rate limit.
+    OrderCallsStarved,
+    /// Stock updates wait too long for the rate limit.
+    StockPushesStarved,
+}
+
+impl Condition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Condition::OrderCallsStarved => "order_calls_starved",
+            Condition::StockPushesStarved => "stock_pushes_starved",
+        }
+    }
+
+    /// What it means for the shop, in a few words.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Condition::OrderCallsStarved => "order calls to John Lewis are stuck behind the rate limit",
+            Condition::StockPushesStarved => "stock updates to John Lewis are stuck behind the rate limit",
+        }
+    }
+}
+
+/// A condition with what was measured (figures only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionItem {
+    pub condition: Condition,
+    pub detail: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
     Opened(AlertItem),
     Resolved(AlertItem),
+    /// A condition started: alerted at once, once while it lasts.
+    Raised(ConditionItem),
+    /// It ended: a notice when it had been alerted.
+    Cleared(ConditionItem),
 }
 
 /// The handle flows (through `Ops`) use. Without a webhook configured it does nothing.

@@ -1,17 +1,18 @@
-//! `jlbridge demo`: starts the service on a throw-away SQLite database and shows how to
-//! explore it. It grows into a full simulated trading day as the flows land.
-use crate::app::{shutdown_signal, App};
-use crate::config::Config;
+//! `jlbridge demo`: a compressed trading day on the sandboxes (see `crate::demo`).
+use crate::demo::{run as play, DemoOptions};
 use std::time::Duration;
 
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    /// Stop after this many seconds (default: run until Ctrl-C).
-    #[arg(long, value_parser = humantime_secs)]
-    pub duration: Option<u64>,
-    /// Exit as soon as the demo has played, instead of staying up.
+    /// Length of the compressed day, e.g. 90, 90s, 3m.
+    #[arg(long, value_parser = humantime_secs, default_value = "150")]
+    pub duration: u64,
+    /// Exit once the summary is printed, instead of staying up until Ctrl-C.
     #[arg(long)]
     pub exit: bool,
+    /// Products in the catalogue.
+    #[arg(long, default_value_t = 300)]
+    pub skus: usize,
 }
 
 fn humantime_secs(s: &str) -> Result<u64, String> {
@@ -26,42 +27,6 @@ fn humantime_secs(s: &str) -> Result<u64, String> {
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let dir = tempfile_dir()?;
-    let mut config = Config::default();
-    config.database.url = format!("sqlite://{}?mode=rwc", dir.join("demo.db").display());
-    config.http.listen = "127.0.0.1:0".into();
-    config.grpc.listen = "127.0.0.1:0".into();
-    config.grpc.tokens = crate::config::StringList(vec!["read:demo-read".into(), "operate:demo-operate".into()]);
-    crate::telemetry::init(&config.log);
-    let app = App::start(config).await?;
-    let http = app.http_addr;
-    let grpc = app.grpc_addr;
-    println!("jlbridge demo is running on a throw-away SQLite database in {}", dir.display());
-    println!("  health:     curl http://{http}/healthz");
-    println!("  readiness:  curl http://{http}/readyz");
-    println!("  gRPC:       grpcurl -plaintext {grpc} list");
-    println!("              grpcurl -plaintext -H 'authorization: Bearer demo-read' {grpc} jlbridge.v1.SyncService/GetSyncStatus");
-    let stop = app.shutdown_token();
-    let wait = async {
-        match (args.exit, args.duration) {
-            (true, None) => tokio::time::sleep(Duration::from_secs(2)).await,
-            (_, Some(secs)) => tokio::time::sleep(Duration::from_secs(secs)).await,
-            (false, None) => shutdown_signal().await,
-        }
-    };
-    tokio::select! {
-        _ = wait => {}
-        _ = shutdown_signal() => {}
-    }
-    let depth = app.state.queue.depth().await?;
-    stop.cancel();
-    app.wait().await;
-    println!("demo summary: jobs queued {}, running {}, dead {}; lost events 0", depth.queued, depth.running, depth.dead);
-    Ok(())
-}
-
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("jlbridge-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+    play(DemoOptions { day: Duration::from_secs(args.duration.max(10)), skus: args.skus.max(10), exit: args.exit, dir }).await
 }

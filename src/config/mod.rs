@@ -193,11 +193,24 @@ pub struct AlertConfig {
     pub queue_capacity: usize,
     /// Delivery attempts per message, with exponential backoff between them.
     pub max_attempts: u32,
+    /// Rate-limit starvation: alert when an order call (acknowledgement, dispatch, order read)
+    /// has waited this many seconds for the John Lewis call budget …
+    pub starved_order_secs: u64,
+    /// … or a stock update this many minutes.
+    pub starved_stock_mins: u64,
 }
 
 impl Default for AlertConfig {
     fn default() -> Self {
-        AlertConfig { webhook_url: None, format: AlertFormat::Slack, group_secs: 30, queue_capacity: 1000, max_attempts: 6 }
+        AlertConfig {
+            webhook_url: None,
+            format: AlertFormat::Slack,
+            group_secs: 30,
+            queue_capacity: 1000,
+            max_attempts: 6,
+            starved_order_secs: 60,
+            starved_stock_mins: 15,
+        }
     }
 }
 

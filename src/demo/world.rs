@@ -58,11 +58,23 @@ pub fn opening_qty(i: usize) -> i64 {
     }
 }
 
+/// What John Lewis shows at the start of the day: what Magento had, except a few SKUs that
+/// drifted overnight (the first full sync repairs them).
+pub fn edge_opening(i: usize, magento_qty: i64) -> i64 {
+    if i % 17 == 5 {
+        magento_qty + 5
+    } else {
+        magento_qty
+    }
+}
+
 /// Starts both sandboxes and fills them. John Lewis starts out showing `edge_opening(i)`.
 pub async fn build(n: usize, dir: &Path, edge_opening: impl Fn(usize, i64) -> i64) -> anyhow::Result<World> {
     let edge = edge::start(EdgeSandboxConfig::default()).await?;
     let magento = MagentoSandbox::start().await?;
     magento.assign_source(STOCK_ID, SOURCE);
+    // As with the jlbridge Magento module installed: John Lewis orders reserve their stock.
+    magento.set_connector_module(true);
     let items = catalogue(n);
     let near_miss_sku = items[n / 2].sku.clone();
     let mut csv = String::from("sku,part_number,description\n");

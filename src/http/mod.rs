@@ -1,4 +1,5 @@
 //! The HTTP listener: health, readiness, metrics (and, as flows land, webhooks, dashboard).
+pub mod dashboard;
 mod health;
 mod metrics;
 pub mod webhooks;
@@ -26,6 +27,8 @@ pub fn router(state: AppState) -> Router {
         // Merged after the limits above (it has its own, answering in JSON per DESIGN §3.1),
         // before the tracking layer (so it is measured too).
         .merge(webhooks::router(&state))
+        // After the request timeout: its event stream stays open for as long as the page does.
+        .merge(dashboard::router())
         // Outermost, so requests refused by the limits above are counted too.
         .layer(axum::middleware::from_fn(crate::observability::track_http))
         .with_state(state)

@@ -14,7 +14,7 @@ use super::jobs::{JobKind, NewJob};
 use super::{now_ms, stmt};
 use crate::domain::exception::ExceptionKind;
 use crate::domain::webhook_event::{Event, EventData, WebhookJob};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Value};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -245,7 +245,7 @@ pub async fn store_all(
     writes: &[&InboxWrite],
     max_attempts: u32,
 ) -> Result<Written, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let written = write_all(&txn, writes, max_attempts).await?;
     txn.commit().await?;
     Ok(written)

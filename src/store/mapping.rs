@@ -28,8 +28,8 @@ pub struct ImportCounts {
 
 /// Adds or updates every row in one transaction. The file is the newer word: a part number
 /// now given to another SKU leaves its old SKU; a changed part number forgets the product id.
-pub async fn import<C: TransactionTrait>(db: &C, rows: &[MappingRow]) -> Result<ImportCounts, DbErr> {
-    let txn = db.begin().await?;
+pub async fn import<C: TransactionTrait + ConnectionTrait>(db: &C, rows: &[MappingRow]) -> Result<ImportCounts, DbErr> {
+    let txn = crate::store::begin_write(db).await?;
     let b = txn.get_database_backend();
     let now = now_ms();
     let mut counts = ImportCounts::default();

@@ -19,7 +19,7 @@ pub use time::now_ms;
 use crate::config::DatabaseConfig;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, TransactionTrait};
 use std::time::Duration;
 
 /// Opens the pool. SQLite runs in WAL mode with a busy timeout so several tasks can write.
@@ -50,6 +50,23 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     } else {
         Migrator::up(db, None).await
     }
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once (a tiny
+/// no-op write), so a transaction that reads and then writes waits in the busy handler instead
+/// of failing with "database is locked" when another writer committed in between. Use it for
+/// every transaction that writes.
+pub async fn begin_write<C: TransactionTrait + ConnectionTrait>(db: &C) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Sqlite {
+        txn.execute(stmt(
+            DbBackend::Sqlite,
+            "INSERT INTO sync_cursors (name, value, updated_at) VALUES ('store.write_lock', '', 0) ON CONFLICT (name) DO NOTHING",
+            [],
+        ))
+        .await?;
+    }
+    Ok(txn)
 }
 
 /// A cheap round trip for readiness checks.

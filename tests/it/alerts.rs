@@ -92,3 +92,35 @@ async fn alerts_are_grouped_retried_not_repeated_while_open_and_followed_by_a_re
     assert!(m["text"].as_str().unwrap().contains("1 resolved"));
     app.stop().await;
 }
+
+/// Rate-limit starvation: an order call stuck behind a spent budget alerts once while it
+/// waits, and an "ended" notice follows once it is served.
+#[tokio::test]
+async fn rate_limit_starvation_alerts_once_then_ends() {
+    use jlbridge::alerts::starvation::{watch, StarvationLimits};
+    use jlbridge::alerts::Alerter;
+    use jlbridge::config::{AlertConfig, AlertFormat, Secret};
+    use jlbridge::marketplace::rate_limit::{Priority, RateLimitConfig, RateLimiter};
+    use tokio_util::sync::CancellationToken;
+
+    let (receiver, url) = start_receiver().await;
+    let stop = CancellationToken::new();
+    let cfg = AlertConfig { webhook_url: Some(Secret::new(url)), format: AlertFormat::Json, group_secs: 1, ..AlertConfig::default() };
+    let alerter = Alerter::start(&cfg, stop.clone());
+    // One call per 3 s window, already spent: the next order call waits ~3 s.
+    let limiter = RateLimiter::new(RateLimitConfig { limit: 1, window: Duration::from_secs(3), margin: Duration::ZERO, reserve: 0 });
+    limiter.acquire(Priority::High).await;
+    let limits = StarvationLimits { orders_after: Duration::from_millis(1_000), stock_after: Duration::from_secs(600) };
+    tokio::spawn(watch(limiter.clone(), alerter, limits, Duration::from_millis(100), stop.clone()));
+    limiter.acquire(Priority::High).await;
+
+    let ended = |b: &Value| b["conditions_cleared"].as_array().is_some_and(|a| !a.is_empty());
+    assert!(eventually(10, || async { receiver.bodies().iter().any(ended) }).await, "an ended notice: {:?}", receiver.bodies());
+    let bodies = receiver.bodies();
+    let raised: Vec<&Value> = bodies.iter().filter(|b| b["conditions_raised"].as_array().is_some_and(|a| !a.is_empty())).collect();
+    assert_eq!(raised.len(), 1, "alerted once while it lasted: {bodies:?}");
+    assert_eq!(raised[0]["conditions_raised"][0]["condition"], "order_calls_starved");
+    assert_eq!(raised[0]["urgent"], true);
+    assert!(raised[0]["text"].as_str().unwrap().contains("order_calls_starved"));
+    stop.cancel();
+}

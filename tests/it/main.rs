@@ -4,6 +4,9 @@
 mod support;
 
 mod alerts;
+mod dashboard;
+mod dashboard_browser;
+mod demo;
 mod edge_conformance;
 mod edge_flow;
 mod edge_paging_auth;
@@ -23,9 +26,13 @@ mod magento_support;
 mod magento_webhooks;
 mod metrics;
 mod migrations;
+mod orders_cancel;
+mod orders_crash;
 mod orders_flow;
+mod orders_paging;
 mod orders_store;
 mod orders_support;
+mod php_cross;
 mod php_module;
 mod queue;
 mod rate_limit_shared;

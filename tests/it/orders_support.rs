@@ -57,7 +57,13 @@ pub async fn sqlite_rig(products: usize) -> Rig {
 
 pub async fn postgres_rig(admin: &str, products: usize) -> Rig {
     let cfg = fresh_postgres(admin).await;
-    rig(cfg, None, products, Duration::from_secs(3)).await
+    rig(cfg, None, products, Duration::from_secs(60)).await
+}
+
+/// For volume tests: leases long enough that a loaded machine never loses one mid-job.
+pub async fn sqlite_volume_rig(products: usize) -> Rig {
+    let (cfg, dir) = sqlite_config();
+    rig(cfg, Some(dir), products, Duration::from_secs(60)).await
 }
 
 /// `products` mapped products (part `5800000i` ↔ `SKU-000i`) in both sandboxes. Job and order
@@ -116,8 +122,8 @@ impl Rig {
     /// Waits until no job is queued or running (up to `secs`).
     pub async fn idle(&self, secs: u64) -> bool {
         eventually(secs, || async {
-            let d = self.queue.depth().await.unwrap();
-            d.queued == 0 && d.running == 0
+            // A busy database may time out a read: not idle yet.
+            self.queue.depth().await.is_ok_and(|d| d.queued == 0 && d.running == 0)
         })
         .await
     }

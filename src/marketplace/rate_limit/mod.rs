@@ -19,10 +19,10 @@ pub use shared::SharedWindow;
 pub use window::SlidingWindow;
 
 use async_trait::async_trait;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// Who goes first when the budget is short. Strict: a waiting `High` is always served first.
@@ -71,6 +71,15 @@ pub struct RateUsage {
     pub queued_normal: usize,
     pub queued_low: usize,
     pub granted_total: u64,
+    /// How long the longest-waiting caller of each priority has waited so far (`None`: nobody
+    /// waits), indexed by `Priority as usize`. The starvation alert reads these.
+    pub longest_wait: [Option<Duration>; 3],
+}
+
+impl RateUsage {
+    pub fn longest_wait(&self, p: Priority) -> Option<Duration> {
+        self.longest_wait[p as usize]
+    }
 }
 
 /// Budget settings: `limit` calls per `window`; `margin` is added to the window on our side so
@@ -118,6 +127,38 @@ struct Waiter {
 struct Counters {
     queued: [AtomicUsize; 3],
     granted: AtomicU64,
+    /// Callers waiting now, per priority: ticket number -> when it started waiting.
+    waiting: Mutex<[BTreeMap<u64, Instant>; 3]>,
+    tickets: AtomicU64,
+}
+
+impl Counters {
+    fn longest_wait(&self, now: Instant) -> [Option<Duration>; 3] {
+        let w = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+        // Tickets are numbered in arrival order: the first entry waited longest.
+        std::array::from_fn(|i| w[i].values().next().map(|t| now.saturating_duration_since(*t)))
+    }
+}
+
+/// A caller's place in the wait statistics; leaves them when dropped (granted or gave up).
+struct Waiting {
+    counters: Arc<Counters>,
+    priority: Priority,
+    ticket: u64,
+}
+
+impl Waiting {
+    fn start(counters: &Arc<Counters>, priority: Priority) -> Self {
+        let ticket = counters.tickets.fetch_add(1, Ordering::Relaxed);
+        counters.waiting.lock().unwrap_or_else(|p| p.into_inner())[priority as usize].insert(ticket, Instant::now());
+        Waiting { counters: counters.clone(), priority, ticket }
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.counters.waiting.lock().unwrap_or_else(|p| p.into_inner())[self.priority as usize].remove(&self.ticket);
+    }
 }
 
 /// The account's limiter. Clone it freely; all clones share one budget and one queue.
@@ -150,6 +191,7 @@ impl RateLimiter {
     /// Waits for a permit to send one call. Dropping the future gives up the place in the queue.
     pub async fn acquire(&self, priority: Priority) {
         let (grant, granted) = oneshot::channel();
+        let _waiting = Waiting::start(&self.counters, priority);
         self.counters.queued[priority as usize].fetch_add(1, Ordering::Relaxed);
         if self.tx.send(Waiter { priority, grant }).is_err() {
             self.counters.queued[priority as usize].fetch_sub(1, Ordering::Relaxed);
@@ -176,6 +218,7 @@ impl RateLimiter {
             queued_normal: q(Priority::Normal),
             queued_low: q(Priority::Low),
             granted_total: self.counters.granted.load(Ordering::Relaxed),
+            longest_wait: self.counters.longest_wait(Instant::now()),
         }
     }
 }

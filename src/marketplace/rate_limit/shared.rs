@@ -4,7 +4,7 @@
 use super::{PermitSource, RateLimitConfig, SourceUsage};
 use crate::store::{now_ms, stmt};
 use async_trait::async_trait;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 use std::time::Duration;
 
 pub struct SharedWindow {
@@ -36,7 +36,7 @@ impl SharedWindow {
 
     async fn take(&self, reserve: u32) -> Result<Result<(), Duration>, DbErr> {
         let b = self.db.get_database_backend();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         if b == DbBackend::Postgres {
             txn.execute(stmt(b, "SELECT pg_advisory_xact_lock($1)", [self.lock_key().into()])).await?;
         }

@@ -131,6 +131,34 @@ fn matches(row: &Value, f: &Filter, alias: &dyn Fn(&str) -> String) -> bool {
     }
 }
 
+/// A cheap pre-check for large collections, without allocating per row: `false` only for rows
+/// `apply` would drop (a group whose every filter is an `eq` on a string that differs even
+/// ignoring ASCII case). Lets a search clone only the candidates.
+pub fn prefilter(c: &Criteria, alias: &dyn Fn(&str) -> String) -> impl Fn(&Value) -> bool {
+    let groups: Vec<Vec<(String, String, bool)>> = c
+        .groups
+        .iter()
+        .map(|g| g.iter().map(|f| (alias(&f.field), f.value.clone(), f.condition == "eq")).collect())
+        .collect();
+    move |row: &Value| {
+        groups.iter().all(|g| {
+            g.iter().any(|(key, value, is_eq)| {
+                if !*is_eq {
+                    return true;
+                }
+                match row.get(key) {
+                    Some(Value::String(a)) => {
+                        let numeric = |s: &str| s.starts_with(|ch: char| ch.is_ascii_digit() || "+-.".contains(ch));
+                        a.eq_ignore_ascii_case(value) || numeric(a) || numeric(value) || !a.is_ascii() || !value.is_ascii()
+                    }
+                    Some(Value::Null) | None => false,
+                    Some(_) => true,
+                }
+            })
+        })
+    }
+}
+
 /// Filters, sorts and pages `rows`; `alias` maps a searchable field name to the JSON key
 /// (e.g. products answer `entity_id` searches from `id`).
 pub fn apply(c: &Criteria, rows: Vec<Value>, alias: &dyn Fn(&str) -> String) -> Value {

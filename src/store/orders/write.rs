@@ -133,3 +133,5 @@ pub async fn set_marketplace_status<C: ConnectionTrait>(conn: &C, order_id: i64,
     .await?;
     Ok(())
 }
+
+pub use crate::store::begin_write;

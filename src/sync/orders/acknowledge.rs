@@ -7,9 +7,8 @@ use crate::domain::order_ack::{self, ack_dates, LineFacts, UnfulfillableRule};
 use crate::domain::order_state::{OrderState, Step};
 use crate::marketplace::MarketplaceError;
 use crate::store::jobs::{enqueue, JobError};
-use crate::store::orders::{self, EventKind, StoredOrder};
+use crate::store::orders::{self, lease::OrderLease, EventKind, StoredOrder};
 use crate::store::{exceptions, mapping, stock};
-use sea_orm::TransactionTrait;
 use tracing::info;
 
 pub(super) async fn run(f: &OrdersFlow, reference: &str) -> Result<(), JobError> {
@@ -18,27 +17,43 @@ pub(super) async fn run(f: &OrdersFlow, reference: &str) -> Result<(), JobError>
         return Ok(()); // cancelled, cancellation requested, or already further along
     }
     let lease = f.lease(&order).await?;
-    let result = locked(f, reference).await;
-    f.release(&lease).await;
-    result
+    let result = locked(f, reference, &lease).await;
+    if !matches!(result, Ok(true)) {
+        f.release(&lease).await;
+    }
+    result.map(|_| ())
 }
 
-async fn locked(f: &OrdersFlow, reference: &str) -> Result<(), JobError> {
+/// `Ok(true)` when the outcome was stored and the lease released in one transaction.
+async fn locked(f: &OrdersFlow, reference: &str, lease: &OrderLease) -> Result<bool, JobError> {
     let order = f.load(reference).await?;
     let facts = line_facts(f, &order).await?;
-    match order.state() {
-        OrderState::Downloaded => {
-            if !acknowledge(f, &order, &facts).await? {
-                return Ok(());
-            }
+    let acked_now = match order.state() {
+        OrderState::Downloaded => match acknowledge(f, &order, &facts).await? {
+            Some(detail) => Some(detail),
+            None => return Ok(false),
+        },
+        OrderState::Acknowledged => None,
+        _ => return Ok(false),
+    };
+    let bad: Vec<(String, String)> = order_ack::unfulfillable(&facts)
+        .into_iter()
+        .filter(|(r, _)| order.line(r).is_some_and(|l| l.unfulfillable.is_none() && l.open_qty() > 0))
+        .collect();
+    if !bad.is_empty() {
+        // The acknowledgement is kept before anything else is sent for the order.
+        if let Some(detail) = &acked_now {
+            let txn = orders::begin_write(&f.db).await.map_err(db_err)?;
+            record_ack(&txn, &order, detail).await.map_err(db_err)?;
+            txn.commit().await.map_err(db_err)?;
         }
-        OrderState::Acknowledged => {}
-        _ => return Ok(()),
+        unfulfillable(f, &order, &facts, &bad).await?;
     }
-    let order = f.load(reference).await?;
-    let cancelled_all = unfulfillable(f, &order, &facts).await?;
-    let txn = f.db.begin().await.map_err(db_err)?;
-    if cancelled_all {
+    let txn = orders::begin_write(&f.db).await.map_err(db_err)?;
+    if let (Some(detail), true) = (&acked_now, bad.is_empty()) {
+        record_ack(&txn, &order, detail).await.map_err(db_err)?;
+    }
+    if orders::open_units(&txn, order.order.id).await.map_err(db_err)? == 0 {
         orders::advance(&txn, order.order.id, Step::Cancelled).await.map_err(db_err)?;
         orders::add_event(&txn, order.order.id, EventKind::Note, Some("no line left to fulfil: order cancelled, not injected"))
             .await
@@ -46,9 +61,13 @@ async fn locked(f: &OrdersFlow, reference: &str) -> Result<(), JobError> {
     } else {
         enqueue(&txn, &inject_job(reference), f.queue.policy().max_attempts()).await.map_err(db_err)?;
     }
+    orders::lease::release(&txn, lease).await.map_err(db_err)?;
     txn.commit().await.map_err(db_err)?;
     f.queue.wake();
-    Ok(())
+    if acked_now.is_some() {
+        info!(order = %reference, "order acknowledged");
+    }
+    Ok(true)
 }
 
 /// Part number → SKU through the mapping, and the sellable quantity when the stock flow knows it.
@@ -71,30 +90,26 @@ async fn line_facts(f: &OrdersFlow, order: &StoredOrder) -> Result<Vec<LineFacts
     Ok(out)
 }
 
-/// Sends the acknowledgement. `Ok(true)`: acknowledged (now or found so on re-read);
-/// `Ok(false)`: John Lewis asked to cancel meanwhile (the cancellation job takes over).
-async fn acknowledge(f: &OrdersFlow, order: &StoredOrder, facts: &[LineFacts]) -> Result<bool, JobError> {
+/// Sends the acknowledgement. `Some(detail)`: acknowledged (now, or found so on re-read), to be
+/// recorded; `None`: John Lewis asked to cancel meanwhile (the cancellation job takes over).
+async fn acknowledge(f: &OrdersFlow, order: &StoredOrder, facts: &[LineFacts]) -> Result<Option<String>, JobError> {
     let c = &f.config;
     let dates = ack_dates(chrono::Utc::now().date_naive(), c.handling_days, c.delivery_days);
     let lines = order_ack::ack_lines(facts, dates, &c.fulfillment_route, &c.ack_sub_status);
     let id = MarketplaceOrderId(order.order.marketplace_id.clone());
     let detail = format!("in full: {} line(s), dispatch {}, delivery {}", lines.len(), dates.dispatch.date(), dates.delivery.date());
     match f.marketplace.acknowledge(&id, &lines).await {
-        Ok(()) => {
-            record_ack(f, order, &detail).await?;
-            Ok(true)
-        }
+        Ok(()) => Ok(Some(detail)),
         Err(e) => {
             // A lost answer to an earlier attempt, or the order changed on John Lewis's side.
             if reread_worthy(&e) {
                 if let Ok(now) = f.marketplace.get_order(&id).await {
                     match now.status {
                         OrderStatus::OrderAck | OrderStatus::Backorder | OrderStatus::Dispatch => {
-                            record_ack(f, order, "found acknowledged when read again").await?;
-                            return Ok(true);
+                            return Ok(Some("found acknowledged when read again".into()));
                         }
                         OrderStatus::Cancel => {
-                            let txn = f.db.begin().await.map_err(db_err)?;
+                            let txn = orders::begin_write(&f.db).await.map_err(db_err)?;
                             orders::upsert_listed(&txn, &now, crate::store::now_ms()).await.map_err(db_err)?;
                             if orders::advance(&txn, order.order.id, Step::CancelRequested).await.map_err(db_err)?.is_some() {
                                 orders::add_event(&txn, order.order.id, EventKind::CancelRequested, Some("seen when acknowledging"))
@@ -106,7 +121,7 @@ async fn acknowledge(f: &OrdersFlow, order: &StoredOrder, facts: &[LineFacts]) -
                                 .map_err(db_err)?;
                             txn.commit().await.map_err(db_err)?;
                             f.queue.wake();
-                            return Ok(false);
+                            return Ok(None);
                         }
                         _ => {}
                     }
@@ -125,63 +140,52 @@ fn reread_worthy(e: &MarketplaceError) -> bool {
     matches!(e.transience(), Transience::Permanent) || matches!(e, MarketplaceError::Transport { .. })
 }
 
-async fn record_ack(f: &OrdersFlow, order: &StoredOrder, detail: &str) -> Result<(), JobError> {
-    let txn = f.db.begin().await.map_err(db_err)?;
-    orders::advance(&txn, order.order.id, Step::Acknowledged).await.map_err(db_err)?;
-    orders::set_marketplace_status(&txn, order.order.id, OrderStatus::OrderAck.as_str()).await.map_err(db_err)?;
-    orders::set_error(&txn, order.order.id, None).await.map_err(db_err)?;
-    orders::add_event(&txn, order.order.id, EventKind::Acknowledged, Some(detail)).await.map_err(db_err)?;
-    exceptions::resolve_entity(&txn, ExceptionKind::AcknowledgeOverdue, order.reference(), "acknowledged")
-        .await
-        .map_err(db_err)?;
-    txn.commit().await.map_err(db_err)?;
-    info!(order = %order.reference(), "order acknowledged");
+async fn record_ack<C: sea_orm::ConnectionTrait>(txn: &C, order: &StoredOrder, detail: &str) -> Result<(), sea_orm::DbErr> {
+    orders::advance(txn, order.order.id, Step::Acknowledged).await?;
+    orders::set_marketplace_status(txn, order.order.id, OrderStatus::OrderAck.as_str()).await?;
+    if order.order.last_error.is_some() {
+        orders::set_error(txn, order.order.id, None).await?;
+    }
+    orders::add_event(txn, order.order.id, EventKind::Acknowledged, Some(detail)).await?;
+    exceptions::resolve_entity(txn, ExceptionKind::AcknowledgeOverdue, order.reference(), "acknowledged").await?;
     Ok(())
 }
 
-/// Cancels or backorders lines that cannot be fulfilled (once: lines already marked are
-/// left alone). Returns whether nothing is left to fulfil.
-async fn unfulfillable(f: &OrdersFlow, order: &StoredOrder, facts: &[LineFacts]) -> Result<bool, JobError> {
-    let bad: Vec<(String, String)> = order_ack::unfulfillable(facts)
-        .into_iter()
-        .filter(|(r, _)| order.line(r).is_some_and(|l| l.unfulfillable.is_none() && l.open_qty() > 0))
-        .collect();
+/// Cancels or backorders the lines that cannot be fulfilled (once: they are marked).
+async fn unfulfillable(f: &OrdersFlow, order: &StoredOrder, facts: &[LineFacts], bad: &[(String, String)]) -> Result<(), JobError> {
     let id = MarketplaceOrderId(order.order.marketplace_id.clone());
-    if !bad.is_empty() {
-        let fact = |r: &str| facts.iter().find(|l| l.line_ref == r).expect("fact per line");
-        let call = match f.config.unfulfillable {
-            UnfulfillableRule::Cancel => {
-                let lines: Vec<_> =
-                    bad.iter().map(|(r, why)| (fact(r), order.line(r).map_or(0, |l| l.open_qty() as u32), why.as_str())).collect();
-                f.marketplace.acknowledge_cancellation(&id, &order_ack::cancel_lines(&lines)).await
-            }
-            UnfulfillableRule::Backorder => {
-                let c = &f.config;
-                let dates = ack_dates(chrono::Utc::now().date_naive(), c.handling_days + c.backorder_days, c.delivery_days);
-                let lines: Vec<_> = bad.iter().map(|(r, why)| (fact(r), why.as_str())).collect();
-                f.marketplace.backorder(&id, &order_ack::backorder_lines(&lines, dates, &c.fulfillment_route)).await
-            }
-        };
-        if let Err(e) = call {
-            let msg = format!("sending unfulfillable lines failed: {e}");
-            orders::add_event(&f.db, order.order.id, EventKind::CancellationFailed, Some(&msg)).await.map_err(db_err)?;
-            return Err(JobError::from(e).exception(ExceptionKind::MarketplaceRejected, order.reference()));
+    let fact = |r: &str| facts.iter().find(|l| l.line_ref == r).expect("fact per line");
+    let call = match f.config.unfulfillable {
+        UnfulfillableRule::Cancel => {
+            let lines: Vec<_> =
+                bad.iter().map(|(r, why)| (fact(r), order.line(r).map_or(0, |l| l.open_qty() as u32), why.as_str())).collect();
+            f.marketplace.acknowledge_cancellation(&id, &order_ack::cancel_lines(&lines)).await
         }
-        let txn = f.db.begin().await.map_err(db_err)?;
-        for (r, why) in &bad {
-            orders::set_line_unfulfillable(&txn, order.order.id, r, why).await.map_err(db_err)?;
-            if f.config.unfulfillable == UnfulfillableRule::Cancel {
-                let open = order.line(r).map_or(0, |l| l.open_qty() as u32);
-                orders::add_cancelled(&txn, order.order.id, r, open).await.map_err(db_err)?;
-            }
+        UnfulfillableRule::Backorder => {
+            let c = &f.config;
+            let dates = ack_dates(chrono::Utc::now().date_naive(), c.handling_days + c.backorder_days, c.delivery_days);
+            let lines: Vec<_> = bad.iter().map(|(r, why)| (fact(r), why.as_str())).collect();
+            f.marketplace.backorder(&id, &order_ack::backorder_lines(&lines, dates, &c.fulfillment_route)).await
         }
-        let (kind, verb) = match f.config.unfulfillable {
-            UnfulfillableRule::Cancel => (EventKind::LinesCancelled, "cancelled"),
-            UnfulfillableRule::Backorder => (EventKind::LinesBackordered, "backordered"),
-        };
-        let detail = bad.iter().map(|(r, why)| format!("line {r} {verb}: {why}")).collect::<Vec<_>>().join("; ");
-        orders::add_event(&txn, order.order.id, kind, Some(&detail)).await.map_err(db_err)?;
-        txn.commit().await.map_err(db_err)?;
+    };
+    if let Err(e) = call {
+        let msg = format!("sending unfulfillable lines failed: {e}");
+        orders::add_event(&f.db, order.order.id, EventKind::CancellationFailed, Some(&msg)).await.map_err(db_err)?;
+        return Err(JobError::from(e).exception(ExceptionKind::MarketplaceRejected, order.reference()));
     }
-    Ok(orders::open_units(&f.db, order.order.id).await.map_err(db_err)? == 0)
+    let txn = orders::begin_write(&f.db).await.map_err(db_err)?;
+    for (r, why) in bad {
+        orders::set_line_unfulfillable(&txn, order.order.id, r, why).await.map_err(db_err)?;
+        if f.config.unfulfillable == UnfulfillableRule::Cancel {
+            let open = order.line(r).map_or(0, |l| l.open_qty() as u32);
+            orders::add_cancelled(&txn, order.order.id, r, open).await.map_err(db_err)?;
+        }
+    }
+    let (kind, verb) = match f.config.unfulfillable {
+        UnfulfillableRule::Cancel => (EventKind::LinesCancelled, "cancelled"),
+        UnfulfillableRule::Backorder => (EventKind::LinesBackordered, "backordered"),
+    };
+    let detail = bad.iter().map(|(r, why)| format!("line {r} {verb}: {why}")).collect::<Vec<_>>().join("; ");
+    orders::add_event(&txn, order.order.id, kind, Some(&detail)).await.map_err(db_err)?;
+    txn.commit().await.map_err(db_err)
 }

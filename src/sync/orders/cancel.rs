@@ -14,7 +14,6 @@ use crate::marketplace::CancelLine;
 use crate::store::exceptions::{self, NewException};
 use crate::store::jobs::JobError;
 use crate::store::orders::{self, EventKind, StoredOrder};
-use sea_orm::TransactionTrait;
 use std::time::Duration;
 use tracing::info;
 
@@ -67,7 +66,7 @@ async fn requested_locked(f: &OrdersFlow, reference: &str) -> Result<(), JobErro
             return Err(JobError::from(e).exception(ExceptionKind::MarketplaceRejected, reference));
         }
     }
-    let txn = f.db.begin().await.map_err(db_err)?;
+    let txn = orders::begin_write(&f.db).await.map_err(db_err)?;
     for l in &lines {
         let open = order.line(&l.line_ref).map_or(0, |x| x.open_qty() as u32);
         orders::add_cancelled(&txn, order.order.id, &l.line_ref, open).await.map_err(db_err)?;
@@ -102,7 +101,7 @@ async fn cancel_in_magento(f: &OrdersFlow, order: &StoredOrder, entity_id: i64) 
         "John Lewis asked to cancel order {reference}, but its Magento order has shipped or cannot be cancelled (state {state}): \
          confirm the dispatch to John Lewis or agree the cancellation with them"
     );
-    let txn = f.db.begin().await.map_err(db_err)?;
+    let txn = orders::begin_write(&f.db).await.map_err(db_err)?;
     orders::add_event(&txn, order.order.id, EventKind::CancelBlocked, Some(&msg)).await.map_err(db_err)?;
     orders::set_error(&txn, order.order.id, Some(&msg)).await.map_err(db_err)?;
     let e = NewException::new(ExceptionKind::MagentoRejected, reference, msg.clone())
@@ -178,11 +177,13 @@ async fn magento_locked(f: &OrdersFlow, reference: &str, reason: Option<&str>) -
             return Err(JobError::from(e).exception(ExceptionKind::MarketplaceRejected, reference));
         }
     }
-    let txn = f.db.begin().await.map_err(db_err)?;
+    let txn = orders::begin_write(&f.db).await.map_err(db_err)?;
     for l in &lines {
         orders::add_cancelled(&txn, order.order.id, &l.line_ref, l.quantity).await.map_err(db_err)?;
     }
-    orders::advance(&txn, order.order.id, Step::Cancelled).await.map_err(db_err)?;
+    // Units already dispatched stay dispatched: the order ends dispatched (partly cancelled).
+    let step = if order.lines.iter().any(|l| l.dispatched_qty > 0) { Step::Dispatched } else { Step::Cancelled };
+    orders::advance(&txn, order.order.id, step).await.map_err(db_err)?;
     orders::set_marketplace_status(&txn, order.order.id, OrderStatus::CancelAck.as_str()).await.map_err(db_err)?;
     let units: u32 = lines.iter().map(|l| l.quantity).sum();
     let detail = format!("cancelled in Magento: cancellation of {units} unit(s) on {} line(s) sent to John Lewis", lines.len());

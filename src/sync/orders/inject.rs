@@ -13,11 +13,10 @@ use crate::domain::order_state::OrderState;
 use crate::domain::retry::Transience;
 use crate::magento::CreateOutcome;
 use crate::store::jobs::JobError;
-use crate::store::orders::{self, EventKind, StoredOrder};
+use crate::store::orders::{self, lease::OrderLease, EventKind, StoredOrder};
 use crate::store::{exceptions, mapping};
-use sea_orm::TransactionTrait;
 use std::collections::HashMap;
-use tracing::{info, warn};
+use tracing::info;
 
 pub(super) async fn run(f: &OrdersFlow, reference: &str) -> Result<(), JobError> {
     let order = f.load(reference).await?;
@@ -25,9 +24,11 @@ pub(super) async fn run(f: &OrdersFlow, reference: &str) -> Result<(), JobError>
         return Ok(());
     }
     let lease = f.lease(&order).await?;
-    let result = locked(f, reference).await;
-    f.release(&lease).await;
-    result
+    let result = locked(f, reference, &lease).await;
+    if !matches!(result, Ok(true)) {
+        f.release(&lease).await;
+    }
+    result.map(|_| ())
 }
 
 pub fn comment_text(reference: &str) -> String {
@@ -39,7 +40,8 @@ async fn commented(f: &OrdersFlow, order: &StoredOrder) -> Result<bool, JobError
     Ok(events.iter().any(|e| e.kind == EventKind::MagentoCommented.as_str()))
 }
 
-async fn locked(f: &OrdersFlow, reference: &str) -> Result<(), JobError> {
+/// `Ok(true)` when the outcome was stored and the lease released in the same transaction.
+async fn locked(f: &OrdersFlow, reference: &str, lease: &OrderLease) -> Result<bool, JobError> {
     let order = f.load(reference).await?;
     match order.state() {
         OrderState::Acknowledged | OrderState::Injected => {}
@@ -49,31 +51,30 @@ async fn locked(f: &OrdersFlow, reference: &str) -> Result<(), JobError> {
             orders::add_event(&f.db, order.order.id, EventKind::Note, Some("not injected: the order is being cancelled"))
                 .await
                 .map_err(db_err)?;
-            return Ok(());
+            return Ok(false);
         }
         _ => {}
     }
-    let (entity_id, status) = match order.order.magento_entity_id {
-        Some(id) => (id, None),
-        None => create(f, &order).await?,
-    };
-    if !commented(f, &order).await? {
-        let comment = comment_text(reference);
-        let added = match status {
-            Some(s) => f.magento.add_order_comment(entity_id, &comment, &s).await,
-            None => f.magento.add_order_comment_keeping_status(entity_id, &comment).await,
-        };
-        if let Err(e) = added {
-            warn!(order = %reference, error = %e, "adding the order comment failed; will retry");
-            return Err(JobError::from(e).exception(ExceptionKind::MagentoRejected, reference));
+    if let Some(entity_id) = order.order.magento_entity_id {
+        // Stored by an earlier attempt that stopped before its comment.
+        if !commented(f, &order).await? {
+            let comment = comment_text(reference);
+            f.magento.add_order_comment_keeping_status(entity_id, &comment).await.map_err(|e| magento_failed(reference, e))?;
+            orders::add_event(&f.db, order.order.id, EventKind::MagentoCommented, Some(&comment)).await.map_err(db_err)?;
         }
-        orders::add_event(&f.db, order.order.id, EventKind::MagentoCommented, Some(&comment)).await.map_err(db_err)?;
+        return Ok(false);
     }
-    Ok(())
+    create(f, &order, lease).await?;
+    Ok(true)
 }
 
-/// Maps and creates; returns the entity id and the status to keep when commenting.
-async fn create(f: &OrdersFlow, order: &StoredOrder) -> Result<(i64, Option<String>), JobError> {
+fn magento_failed(reference: &str, e: crate::magento::MagentoError) -> JobError {
+    JobError::from(e).exception(ExceptionKind::MagentoRejected, reference)
+}
+
+/// Maps, creates (or finds), comments, then stores it all and releases the lease in one
+/// transaction.
+async fn create(f: &OrdersFlow, order: &StoredOrder, lease: &OrderLease) -> Result<(), JobError> {
     let reference = order.reference();
     let mut mp = order.marketplace_order().map_err(|e| JobError::permanent(e.to_string()))?;
     // Lines cancelled in full (unfulfillable, or by Magento) stay out of the Magento order.
@@ -85,9 +86,6 @@ async fn create(f: &OrdersFlow, order: &StoredOrder) -> Result<(i64, Option<Stri
     let mut skus = HashMap::new();
     for l in &order.lines {
         if let Some(m) = mapping::by_part_number(&f.db, &l.part_number).await.map_err(db_err)? {
-            if l.sku.as_deref() != Some(m.sku.as_str()) {
-                orders::set_line_sku(&f.db, order.order.id, &l.line_ref, &m.sku).await.map_err(db_err)?;
-            }
             skus.insert(l.part_number.clone(), m.sku);
         }
     }
@@ -103,28 +101,45 @@ async fn create(f: &OrdersFlow, order: &StoredOrder) -> Result<(i64, Option<Stri
             let msg = format!("Magento order not created: {e}");
             orders::add_event(&f.db, order.order.id, EventKind::InjectFailed, Some(&msg)).await.map_err(db_err)?;
             orders::set_error(&f.db, order.order.id, Some(&msg)).await.map_err(db_err)?;
-            return Err(JobError::from(e).exception(ExceptionKind::MagentoRejected, reference));
+            return Err(magento_failed(reference, e));
         }
     };
     f.fault(reference, InjectStep::AfterCreate);
     let m = outcome.order();
+    let comment = comment_text(reference);
+    let has_comment = m.status_histories.iter().any(|h| h.comment.as_deref() == Some(comment.as_str()));
+    if !has_comment {
+        let added = match m.status.as_deref().or(m.state.as_deref()) {
+            Some(status) => f.magento.add_order_comment(m.entity_id, &comment, status).await,
+            None => f.magento.add_order_comment_keeping_status(m.entity_id, &comment).await,
+        };
+        added.map_err(|e| magento_failed(reference, e))?;
+    }
     let increment_id = m.increment_id.clone().unwrap_or_else(|| draft.increment_id.clone());
     let how = match &outcome {
         CreateOutcome::Created(_) => "created",
         CreateOutcome::AlreadyExisted(_) => "found already created",
     };
-    let txn = f.db.begin().await.map_err(db_err)?;
+    let txn = orders::begin_write(&f.db).await.map_err(db_err)?;
     orders::record_injected(&txn, order.order.id, m.entity_id, &increment_id).await.map_err(db_err)?;
+    for l in &order.lines {
+        if let Some(sku) = skus.get(&l.part_number).filter(|s| l.sku.as_deref() != Some(s.as_str())) {
+            orders::set_line_sku(&txn, order.order.id, &l.line_ref, sku).await.map_err(db_err)?;
+        }
+    }
     let detail = format!("Magento order {increment_id} (entity {}) {how}", m.entity_id);
     orders::add_event(&txn, order.order.id, EventKind::Injected, Some(&detail)).await.map_err(db_err)?;
-    for kind in [ExceptionKind::MagentoRejected, ExceptionKind::AddressInvalid, ExceptionKind::SkuMismatch, ExceptionKind::PartNumberUnmapped] {
-        exceptions::resolve_entity(&txn, kind, reference, "Magento order created").await.map_err(db_err)?;
+    orders::add_event(&txn, order.order.id, EventKind::MagentoCommented, Some(&comment)).await.map_err(db_err)?;
+    if order.order.last_error.is_some() {
+        for kind in [ExceptionKind::MagentoRejected, ExceptionKind::AddressInvalid, ExceptionKind::SkuMismatch, ExceptionKind::PartNumberUnmapped] {
+            exceptions::resolve_entity(&txn, kind, reference, "Magento order created").await.map_err(db_err)?;
+        }
     }
+    orders::lease::release(&txn, lease).await.map_err(db_err)?;
     txn.commit().await.map_err(db_err)?;
     f.fault(reference, InjectStep::AfterStore);
     info!(order = %reference, increment_id = %increment_id, how, "order injected into Magento");
-    let status = m.status.clone().or_else(|| m.state.clone()).filter(|_| matches!(outcome, CreateOutcome::Created(_)));
-    Ok((m.entity_id, status))
+    Ok(())
 }
 
 fn exception_for(p: &MappingProblem) -> ExceptionKind {
@@ -152,7 +167,7 @@ async fn mapping_failed(f: &OrdersFlow, order: &StoredOrder, problems: &[Mapping
         problems.iter().filter(|p| exception_for(p) == k).map(|p| format!("{} ({}): {}", p.field, p.code, p.message)).collect::<Vec<_>>()
     };
     let all = problems.iter().map(|p| format!("{} ({})", p.field, p.code)).collect::<Vec<_>>().join("; ");
-    let txn = f.db.begin().await.map_err(db_err)?;
+    let txn = orders::begin_write(&f.db).await.map_err(db_err)?;
     orders::add_event(&txn, order.order.id, EventKind::InjectFailed, Some(&format!("order cannot be mapped: {all}")))
         .await
         .map_err(db_err)?;

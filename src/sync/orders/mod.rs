@@ -55,6 +55,8 @@ pub struct OrdersFlow {
     pub holder: String,
     /// Tests only: called at each injection step with the reference; may panic to simulate a crash.
     pub fault_hook: Option<FaultHook>,
+    /// Where raised exceptions are announced (alerts, event stream); `None` in bare set-ups.
+    pub ops: Option<crate::ops::Ops>,
 }
 
 impl OrdersFlow {
@@ -76,7 +78,33 @@ impl OrdersFlow {
             lease_ttl,
             holder: format!("orders-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
             fault_hook: None,
+            ops: None,
         }
+    }
+
+    /// The same flow on another database pool and queue (another replica, in tests).
+    pub fn clone_with(&self, db: DatabaseConnection, queue: Queue) -> OrdersFlow {
+        OrdersFlow {
+            db,
+            queue,
+            marketplace: self.marketplace.clone(),
+            magento: self.magento.clone(),
+            config: self.config.clone(),
+            mapping: self.mapping.clone(),
+            lease_ttl: self.lease_ttl,
+            holder: format!("orders-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+            fault_hook: self.fault_hook.clone(),
+            ops: self.ops.clone(),
+        }
+    }
+
+    /// Raises an exception and announces it (alerts) when the service wired `ops`.
+    pub(crate) async fn raise(&self, e: crate::store::exceptions::NewException) -> Result<(), sea_orm::DbErr> {
+        let raised = crate::store::exceptions::raise(&self.db, &e).await?;
+        if let Some(ops) = &self.ops {
+            ops.exception_raised(&e, raised);
+        }
+        Ok(())
     }
 
     pub(crate) fn fault(&self, reference: &str, step: InjectStep) {

@@ -13,7 +13,7 @@ use crate::store::jobs::enqueue;
 use crate::store::orders::{self, EventKind};
 use crate::store::{cursors, now_ms};
 use crate::sync::singleton::Singleton;
-use sea_orm::{DbErr, TransactionTrait};
+use sea_orm::DbErr;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -58,12 +58,8 @@ impl OrderPoller {
         let interval = self.flow.config.poll_interval();
         info!(interval_secs = interval.as_secs(), "order poller started");
         loop {
-            match self.singleton.lead().await {
-                Ok(true) => {
-                    self.cycle().await;
-                }
-                Ok(false) => tracing::debug!("another replica polls orders"),
-                Err(e) => warn!(error = %e, "could not check the order poller lock"),
+            if self.cycle_if_leader().await.is_none() {
+                tracing::debug!("another replica polls orders");
             }
             tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -75,7 +71,19 @@ impl OrderPoller {
         info!("order poller stopped");
     }
 
-    /// One cycle; records its report and opens or resolves `poll_failed`.
+    /// One cycle when this process leads (PostgreSQL advisory lock), else `None`.
+    pub async fn cycle_if_leader(&self) -> Option<PollReport> {
+        match self.singleton.lead().await {
+            Ok(true) => Some(self.cycle().await),
+            Ok(false) => None,
+            Err(e) => {
+                warn!(error = %e, "could not check the order poller lock");
+                None
+            }
+        }
+    }
+
+    /// One cycle (the caller decides it leads); records its report and opens or resolves `poll_failed`.
     pub async fn cycle(&self) -> PollReport {
         let started = Instant::now();
         let mut report = PollReport { at_ms: now_ms(), ..Default::default() };
@@ -98,7 +106,7 @@ impl OrderPoller {
             }
             Some(err) => {
                 warn!(error = %err, "order poll failed");
-                exceptions::raise(db, &NewException::new(ExceptionKind::PollFailed, "orders", err.clone())).await?;
+                self.flow.raise(NewException::new(ExceptionKind::PollFailed, "orders", err.clone())).await?;
             }
         }
         Ok(())
@@ -140,7 +148,7 @@ impl OrderPoller {
         let f = &self.flow;
         let max = f.queue.policy().max_attempts();
         for chunk in listed.chunks(BATCH) {
-            let txn = f.db.begin().await?;
+            let txn = orders::begin_write(&f.db).await?;
             let now = now_ms();
             for o in chunk {
                 let stored = orders::upsert_listed(&txn, o, now).await?;
@@ -175,7 +183,7 @@ impl OrderPoller {
         for o in &late {
             let mins = Duration::from_millis((now_ms() - o.downloaded_at).max(0) as u64).as_secs() / 60;
             let msg = format!("order {} downloaded {mins} min ago and not acknowledged yet", o.reference);
-            exceptions::raise(&f.db, &NewException::new(ExceptionKind::AcknowledgeOverdue, o.reference.as_str(), msg)).await?;
+            f.raise(NewException::new(ExceptionKind::AcknowledgeOverdue, o.reference.as_str(), msg)).await?;
         }
         Ok(late.len())
     }

@@ -12,7 +12,6 @@ use super::enter::Entered;
 use super::ShipmentsFlow;
 use crate::domain::dispatch::DispatchedLine;
 use crate::store::orders::{self, EventKind};
-use sea_orm::TransactionTrait;
 use crate::domain::dispatch::post_dispatch_cancellations;
 use crate::domain::exception::ExceptionKind;
 use crate::domain::retry::{Classify, Transience};
@@ -99,7 +98,7 @@ impl ShipmentsFlow {
                 tracking_number: None,
             })
             .collect();
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = crate::store::begin_write(&self.db).await.map_err(db_err)?;
         dispatches::record(&txn, &ledger).await.map_err(db_err)?;
         if let Some(order_id) = entered.order_id() {
             let detail = format!("CANCELLED POST-DISPATCH ({source})");

@@ -18,7 +18,6 @@ use crate::store::exceptions;
 use crate::store::jobs::{ClaimedJob, JobError, JobHandler, JobKind};
 use crate::store::mapping;
 use async_trait::async_trait;
-use sea_orm::TransactionTrait;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -184,7 +183,7 @@ impl ShipmentsFlow {
             })
             .collect();
         let sent_lines: Vec<(String, u32)> = left.iter().map(|l| (l.line_ref.clone(), l.quantity)).collect();
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = crate::store::begin_write(&self.db).await.map_err(db_err)?;
         dispatches::record(&txn, &ledger).await.map_err(db_err)?;
         if let Some(order_id) = entered.order_id() {
             let detail = format!("Magento shipment {shipment_id}: {slug} {number}");

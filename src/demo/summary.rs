@@ -1,0 +1,170 @@
+//! The end-of-day summary: what happened, and the two promises — no event lost, no order twice.
+use super::day::Played;
+use super::world::World;
+use crate::app::App;
+use crate::sandbox::call_log::max_in_window;
+use crate::store::stmt;
+use sea_orm::{ConnectionTrait, DbErr};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub elapsed: Duration,
+    pub jl_orders: usize,
+    pub acknowledged: usize,
+    pub injected: usize,
+    pub dispatched: usize,
+    pub cancelled: usize,
+    pub duplicate_orders: usize,
+    pub webhooks_accepted: usize,
+    pub lost_events: usize,
+    pub stock_pushes: usize,
+    pub edge_calls: usize,
+    pub peak_calls_per_minute: usize,
+    pub rate_limit: u32,
+    pub skus_in_step: usize,
+    pub skus_checked: usize,
+    /// SKUs whose John Lewis value differs: (sku, wanted, shown).
+    pub out_of_step: Vec<(String, i64, i64)>,
+    pub freshness_p50_ms: Option<i64>,
+    pub freshness_p99_ms: Option<i64>,
+    /// kind → (opened, still open)
+    pub exceptions: BTreeMap<String, (i64, i64)>,
+    pub played: String,
+}
+
+fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
+    (!sorted.is_empty()).then(|| sorted[((sorted.len() - 1) as f64 * p).round() as usize])
+}
+
+async fn pending_skus(app: &App) -> Result<i64, DbErr> {
+    let db = &app.state.db;
+    let row = db.query_one(stmt(db.get_database_backend(), "SELECT COUNT(*) AS n FROM stock_state WHERE pending = $1", [true.into()])).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+}
+
+async fn freshness(app: &App) -> Result<Vec<i64>, DbErr> {
+    let db = &app.state.db;
+    let rows = db
+        .query_all(stmt(
+            db.get_database_backend(),
+            "SELECT sent_at - changed_at AS lag FROM stock_state \
+             WHERE sent_at IS NOT NULL AND changed_at IS NOT NULL AND sent_value = computed_value AND sent_at >= changed_at",
+            [],
+        ))
+        .await?;
+    let mut lags: Vec<i64> = rows.iter().filter_map(|r| r.try_get::<i64>("", "lag").ok()).collect();
+    lags.sort();
+    Ok(lags)
+}
+
+async fn exceptions(app: &App) -> Result<BTreeMap<String, (i64, i64)>, DbErr> {
+    let db = &app.state.db;
+    let rows = db
+        .query_all(stmt(
+            db.get_database_backend(),
+            "SELECT kind, COUNT(*) AS opened, SUM(CASE WHEN status IN ('open', 'retrying') THEN 1 ELSE 0 END) AS still_open \
+             FROM exceptions GROUP BY kind ORDER BY kind",
+            [],
+        ))
+        .await?;
+    let mut out = BTreeMap::new();
+    for r in rows {
+        out.insert(r.try_get::<String>("", "kind")?, (r.try_get::<i64>("", "opened")?, r.try_get::<i64>("", "still_open")?));
+    }
+    Ok(out)
+}
+
+async fn in_inbox(app: &App, id: &str) -> Result<bool, DbErr> {
+    let db = &app.state.db;
+    Ok(db
+        .query_one(stmt(db.get_database_backend(), "SELECT id FROM webhook_inbox WHERE id = $1", [id.into()]))
+        .await?
+        .is_some())
+}
+
+pub async fn gather(app: &App, w: &World, played: &Played, elapsed: Duration) -> anyhow::Result<Report> {
+    // Let the last pushes go out before comparing.
+    let settle = Instant::now();
+    while settle.elapsed() < Duration::from_secs(30) && pending_skus(app).await? > 0 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let mut r = Report { elapsed, jl_orders: played.jl_orders.len(), rate_limit: app.state.config.edge.rate_limit, ..Default::default() };
+    for (id, reference) in &played.jl_orders {
+        let copies = w.magento.orders_with_ext_id(reference).len();
+        r.injected += usize::from(copies > 0);
+        r.duplicate_orders += copies.saturating_sub(1);
+        match w.edge.order_status(*id).as_deref() {
+            Some("ORDER") | None => {}
+            Some("DISPATCH") => {
+                r.acknowledged += 1;
+                r.dispatched += 1
+            }
+            Some("CANCEL_ACK") => r.cancelled += 1,
+            Some(_) => r.acknowledged += 1,
+        }
+    }
+    for hook in w.magento.webhooks_sent() {
+        if hook.status.is_some_and(|s| (200..300).contains(&s)) {
+            r.webhooks_accepted += 1;
+            if !in_inbox(app, &hook.id).await? {
+                r.lost_events += 1;
+            }
+        }
+    }
+    let calls = w.edge.calls();
+    r.edge_calls = calls.len();
+    r.stock_pushes = calls.iter().filter(|c| c.method == "PATCH" && c.path.ends_with("/stock")).count();
+    r.peak_calls_per_minute = max_in_window(&calls, Duration::from_secs(60));
+    let now = chrono::Utc::now();
+    let mappings = crate::store::mapping::all(&app.state.db).await?;
+    for m in mappings.iter().filter(|m| !m.blocked) {
+        let (Some(salable), Some(shown)) = (w.magento.salable_qty(&m.sku, 1), w.edge.product_stock(&m.part_number)) else {
+            continue;
+        };
+        r.skus_checked += 1;
+        let wanted = app.state.config.stock.buffer.compute(&m.sku, salable, now).output as i64;
+        if wanted == shown {
+            r.skus_in_step += 1;
+        } else {
+            r.out_of_step.push((m.sku.clone(), wanted, shown));
+        }
+    }
+    let lags = freshness(app).await?;
+    r.freshness_p50_ms = percentile(&lags, 0.5);
+    r.freshness_p99_ms = percentile(&lags, 0.99);
+    r.exceptions = exceptions(app).await?;
+    r.played = format!(
+        "{} sales, {} restocks, {} parcels; outage {}",
+        played.sales,
+        played.restocks,
+        played.shipments,
+        played.outage.map(|(at, len)| format!("at {} s for {} s", at.as_secs(), len.as_secs())).unwrap_or_else(|| "none".into())
+    );
+    Ok(r)
+}
+
+impl Report {
+    pub fn print(&self) {
+        let ms = |v: Option<i64>| v.map(|v| format!("{v} ms")).unwrap_or_else(|| "n/a".into());
+        println!();
+        println!("summary of the day ({} s): {}", self.elapsed.as_secs(), self.played);
+        println!("  John Lewis orders   {} placed · {} acknowledged · {} injected into Magento · {} dispatched · {} cancelled",
+            self.jl_orders, self.acknowledged, self.injected, self.dispatched, self.cancelled);
+        println!("  duplicate orders    {}", self.duplicate_orders);
+        println!("  webhooks            {} accepted · lost events {}", self.webhooks_accepted, self.lost_events);
+        println!("  stock               {} pushes · {} of {} SKUs show exactly rules(Magento salable)", self.stock_pushes, self.skus_in_step, self.skus_checked);
+        for (sku, wanted, shown) in self.out_of_step.iter().take(5) {
+            println!("    out of step       {sku}: rules give {wanted}, John Lewis shows {shown}");
+        }
+        println!("  freshness           p50 {} · p99 {} (change seen → John Lewis updated)", ms(self.freshness_p50_ms), ms(self.freshness_p99_ms));
+        println!("  John Lewis calls    {} in all · peak {} in any minute (limit {})", self.edge_calls, self.peak_calls_per_minute, self.rate_limit);
+        if self.exceptions.is_empty() {
+            println!("  exceptions          none");
+        }
+        for (kind, (opened, open)) in &self.exceptions {
+            println!("  exception           {kind}: {opened} opened, {} resolved, {open} open", opened - open);
+        }
+    }
+}
