@@ -10,7 +10,7 @@ use crate::ops::Ops;
 use crate::store::{audit, finance};
 use anyhow::anyhow;
 use chrono::Days;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use serde_json::json;
 use std::path::Path;
 
@@ -49,7 +49,7 @@ pub async fn import_report(
     actor: &str,
     currency: Currency,
 ) -> anyhow::Result<ImportOutcome> {
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let stored = finance::store_report(&txn, report, source_name, currency.as_str()).await?;
     let week = report.week_ending.to_string();
     match &stored {

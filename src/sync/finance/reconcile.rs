@@ -10,7 +10,7 @@ use crate::ops::Ops;
 use crate::store::exceptions::{self as store_exceptions, NewException};
 use crate::store::finance;
 use chrono::{Datelike, Days, NaiveDate};
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbErr};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -80,7 +80,7 @@ pub async fn reconcile_week(
     if before == now {
         return Ok(Some(r));
     }
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     finance::replace_discrepancies(&txn, week, &r.discrepancies, currency.as_str()).await?;
     txn.commit().await?;
     for d in &r.discrepancies {
