@@ -215,6 +215,18 @@ impl App {
             flow.spawn_schedulers(&mut tasks, &shutdown);
         }
         crate::sync::stock::wiring::start(&state, &mut handlers, &mut tasks, &shutdown).await?;
+        if let Some(dir) = state.config.finance.inbox_dir.clone() {
+            let f = &state.config.finance;
+            info!(inbox = %dir, "sales report inbox watched");
+            tasks.spawn(crate::sync::finance::inbox::run(
+                state.db.clone(),
+                state.ops.clone(),
+                dir.into(),
+                Duration::from_secs(f.poll_secs.max(1)),
+                f.currency(),
+                shutdown.clone(),
+            ));
+        }
         let mut pool = WorkerPool::new(
             queue,
             Arc::new(handlers),

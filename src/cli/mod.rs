@@ -1,6 +1,8 @@
-//! The command line: `serve`, `migrate`, `config check`, `demo`, `sandbox`, `mapping import`, `audit skus`.
+//! The command line: `serve`, `migrate`, `config check`, `demo`, `sandbox`, `mapping import`, `audit skus`,
+//! `import sales-report`, `finance summary`.
 pub mod audit;
 mod demo;
+pub mod import;
 pub mod mapping;
 mod sandbox;
 pub mod webhook;
@@ -46,6 +48,16 @@ pub enum Command {
     Mapping {
         #[command(subcommand)]
         action: mapping::MappingAction,
+    },
+    /// Import files: the weekly John Lewis sales report.
+    Import {
+        #[command(subcommand)]
+        action: import::ImportAction,
+    },
+    /// Finance: the weekly settlement summary.
+    Finance {
+        #[command(subcommand)]
+        action: import::FinanceAction,
     },
     /// Webhook tools: sign a test event as Magento would.
     Webhook {
@@ -122,6 +134,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load(cli.config.as_deref())?;
             crate::telemetry::init(&config.log);
             mapping::run(config, action).await
+        }
+        Command::Import { action } => {
+            let config = load(cli.config.as_deref())?;
+            crate::telemetry::init(&config.log);
+            import::run_import(config, action).await
+        }
+        Command::Finance { action } => {
+            let config = load(cli.config.as_deref())?;
+            crate::telemetry::init(&config.log);
+            import::run_finance(config, action).await
         }
         Command::Sandbox(args) => {
             crate::telemetry::init(&crate::config::LogConfig::default());

@@ -1,6 +1,7 @@
 //! Typed configuration: a TOML file, then environment variables (DESIGN §3.3), validated at
 //! start with errors that name the key and the fix.
 mod env;
+mod finance;
 mod lists;
 mod orders;
 mod secret;
@@ -8,6 +9,7 @@ mod shipments;
 mod stock;
 mod validate;
 
+pub use finance::FinanceConfig;
 pub use lists::StringList;
 pub use orders::OrdersConfig;
 pub use secret::Secret;
@@ -38,6 +40,7 @@ pub struct Config {
     pub log: LogConfig,
     pub stock: StockConfig,
     pub orders: OrdersConfig,
+    pub finance: FinanceConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -148,3 +148,14 @@ fn shipments_section_is_validated() {
     let keys: Vec<&str> = errs.0.iter().map(|e| e.key.as_str()).collect();
     assert!(keys.contains(&"shipments.watchdog_hours") && keys.contains(&"shipments.tracking_urls"), "{errs}");
 }
+
+#[test]
+fn finance_section_reads_and_is_validated() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    writeln!(f, "[finance]\ninbox_dir = \"/srv/reports\"").unwrap();
+    let c = Config::load_from(Some(f.path()), vars(&[("JLBRIDGE_FINANCE__POLL_SECS", "15")])).unwrap();
+    assert_eq!(c.finance.inbox_dir.as_deref(), Some("/srv/reports"));
+    assert_eq!((c.finance.poll_secs, c.finance.currency().as_str()), (15, "GBP"));
+    let errs = Config::load_from(None, vars(&[("JLBRIDGE_FINANCE__CURRENCY", "pounds")])).unwrap_err();
+    assert!(errs.0.iter().any(|e| e.key == "finance.currency"), "{errs}");
+}

@@ -159,6 +159,9 @@ impl Config {
         for (key, problem) in self.shipments.problems() {
             errs.push(ConfigError::invalid(key, problem));
         }
+        for (key, problem) in self.finance.problems() {
+            errs.push(ConfigError::invalid(key, problem));
+        }
         if self.jobs.workers == 0 {
             errs.push(ConfigError::invalid("jobs.workers", "must be at least 1"));
         }

@@ -14,6 +14,8 @@ pub mod order_ack;
 pub mod order_state;
 pub mod push_priority;
 pub mod retry;
+pub mod sales_report;
+pub mod settlement;
 pub mod sku_audit;
 pub mod sku_match;
 pub mod tracking;

@@ -1,7 +1,7 @@
 //! The gRPC control plane (DESIGN §3.2): its own listener, health, reflection v1 and v1alpha.
 //!
-//! Served: `SyncService`, `ExceptionService`. `OrderService`, `StockService` and
-//! `ReconciliationService` are defined in `proto/` for their flows to implement; register
+//! Served: `SyncService`, `ExceptionService`, `ReconciliationService`. `OrderService` and
+//! `StockService` are defined in `proto/` for their flows to implement; register
 //! each here (with `add`) when it lands, and route its mutating calls through
 //! `audit::mutation`.
 pub mod audit;
@@ -10,6 +10,7 @@ mod convert;
 mod error;
 mod exception_service;
 mod page_token;
+mod reconciliation_service;
 mod sync_service;
 mod watch;
 
@@ -22,6 +23,7 @@ pub mod pb {
 
 use crate::app::AppState;
 use pb::exception_service_server::ExceptionServiceServer;
+use pb::reconciliation_service_server::ReconciliationServiceServer;
 use pb::sync_service_server::SyncServiceServer;
 use tonic::server::NamedService;
 use tonic::service::Routes;
@@ -30,6 +32,7 @@ use tonic::service::Routes;
 const SERVED: &[&str] = &[
     <SyncServiceServer<sync_service::Sync> as NamedService>::NAME,
     <ExceptionServiceServer<exception_service::ExceptionApi> as NamedService>::NAME,
+    <ReconciliationServiceServer<reconciliation_service::ReconciliationApi> as NamedService>::NAME,
 ];
 
 fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
@@ -50,6 +53,7 @@ pub async fn routes(state: AppState) -> Routes {
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter.set_serving::<SyncServiceServer<sync_service::Sync>>().await;
     reporter.set_serving::<ExceptionServiceServer<exception_service::ExceptionApi>>().await;
+    reporter.set_serving::<ReconciliationServiceServer<reconciliation_service::ReconciliationApi>>().await;
     let stop = state.shutdown.clone();
     tokio::spawn(async move {
         stop.cancelled().await;
@@ -66,5 +70,9 @@ pub async fn routes(state: AppState) -> Routes {
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(SyncServiceServer::with_interceptor(sync_service::Sync::new(state.clone()), auth.clone()))
-        .add_service(ExceptionServiceServer::with_interceptor(exception_service::ExceptionApi::new(state), auth))
+        .add_service(ExceptionServiceServer::with_interceptor(exception_service::ExceptionApi::new(state.clone()), auth.clone()))
+        .add_service(ReconciliationServiceServer::with_interceptor(
+            reconciliation_service::ReconciliationApi::new(state),
+            auth,
+        ))
 }

@@ -4,6 +4,7 @@ pub mod cursors;
 pub mod dispatches;
 pub mod entities;
 pub mod exceptions;
+pub mod finance;
 pub mod inbox;
 pub mod jobs;
 pub mod mapping;

@@ -1,4 +1,5 @@
 //! The flows and their schedulers.
+pub mod finance;
 pub mod orders;
 pub mod shipments;
 pub mod singleton;

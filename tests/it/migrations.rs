@@ -3,7 +3,7 @@ use jlbridge::store;
 use sea_orm::ConnectionTrait;
 
 const TABLES: &[&str] = &[
-    "webhook_inbox", "jobs", "job_attempts", "exceptions", "sync_cursors", "audit_log", "product_mappings", "stock_state", "sku_prices", "dispatch_ledger", "orders", "order_lines", "order_events",
+    "webhook_inbox", "jobs", "job_attempts", "exceptions", "sync_cursors", "audit_log", "product_mappings", "stock_state", "sku_prices", "dispatch_ledger", "orders", "order_lines", "order_events", "sales_reports", "sales_report_lines", "settlement_discrepancies",
 ];
 
 async fn check_schema(cfg: &jlbridge::config::DatabaseConfig) {
