@@ -25,8 +25,13 @@ fn line(l: &LineRow) -> pb::OrderLine {
     }
 }
 
-/// The order total: line totals, or unit price × quantity where a line has no total.
-fn total(lines: &[LineRow]) -> String {
+/// The order total as John Lewis gave it; else line totals (unit price × quantity where a
+/// line has none).
+fn total(o: &StoredOrder) -> String {
+    if let Some(t) = o.marketplace_order().ok().and_then(|m| m.total) {
+        return t.amount.to_string();
+    }
+    let lines = &o.lines;
     let mut sum = Decimal::ZERO;
     let mut any = false;
     for l in lines {
@@ -83,7 +88,7 @@ pub async fn full<C: ConnectionTrait>(conn: &C, o: &StoredOrder) -> Result<pb::O
         .collect();
     Ok(pb::Order {
         lines: o.lines.iter().map(line).collect(),
-        total: total(&o.lines),
+        total: total(o),
         timeline,
         open_exception_ids: open_exception_ids(conn, &o.order.reference).await?,
         ..summary(&o.order)
