@@ -28,10 +28,11 @@ fn part(p: char) -> bool {
 fn peak_day_figures() {
     let rules = BufferRules { safety: Some(1), ..Default::default() };
     println!(
-        "\n(b) replayed peak day: {} SKUs, {} h (peak ×3 from hour 4 to 8), {} stock calls/min for every strategy, buffer safety 1",
+        "\n(b) replayed peak day: {} SKUs, {} h (peak ×3 from hour 4 to 8), {} stock calls/min for every strategy, buffer safety 1, webhook delay {} s",
         peak_day::SKUS,
         peak_day::HOURS,
-        peak_day::CALLS_PER_MINUTE
+        peak_day::CALLS_PER_MINUTE,
+        peak_day::WEBHOOK_DELAY_SECS
     );
     let mut results = Vec::new();
     for s in [Strategy::RiskFirst, Strategy::FullSyncEvery(15), Strategy::FullSyncEvery(5)] {

@@ -1,13 +1,14 @@
 //! (a) Freshness: webhook posted → The Edge (sandbox) holding the value, measured by polling
 //! the sandbox every 2 ms. Time is scaled: the account's 250 calls a "minute" are given per
 //! `WINDOW` (0.5 s, i.e. 120× faster than real time), so a 10,000-SKU burst drains in about
-//! 10,000 / 200 × 0.5 s instead of 50 minutes.
+//! 10,000 / 200 × 0.5 s instead of 50 minutes. Latencies are printed as measured: processing
+//! time does not scale, only waits for call slots would (×120) at the real rate.
 use super::rig::{self, part, percentile, sku, Rig};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
 const WINDOW: Duration = Duration::from_millis(500);
-const SCALE: f64 = 120.0;
+const SCALE: u32 = 120;
 const BURST: usize = 10_000;
 const PROBES: usize = 40;
 
@@ -25,16 +26,12 @@ async fn until_shown(r: &Rig, i: usize, value: i64, limit: Duration) -> Option<D
 fn report(label: &str, mut ms: Vec<f64>, missed: usize) {
     ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let (p50, p99) = (percentile(&ms, 0.5), percentile(&ms, 0.99));
-    println!(
-        "    {label:<58} p50 {p50:>7.1} ms  p99 {p99:>7.1} ms  (n={}, missed {missed}); at real time (×{SCALE}) ≤ p50 {:.1} s, p99 {:.1} s",
-        ms.len(),
-        p50 * SCALE / 1000.0,
-        p99 * SCALE / 1000.0
-    );
+    println!("    {label:<62} p50 {p50:>8.1} ms  p99 {p99:>8.1} ms  (n={}, missed {missed})", ms.len());
 }
 
 pub async fn run() {
     println!("\n(a) freshness: webhook → John Lewis (Edge sandbox) holds the value; 250 calls per {WINDOW:?} (time ×{SCALE}), pusher share 200");
+    println!("    a probe not on John Lewis within its limit (10 s idle, 20 s in the burst) counts as missed");
     let probes = BURST..BURST + PROBES;
     let r = rig::start(BURST + PROBES, 250, WINDOW, |_| 20, None).await;
     rig::seed_in_step(&r, 0..BURST + PROBES, |_| 20).await;

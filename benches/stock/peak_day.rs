@@ -11,6 +11,9 @@ use std::collections::{BTreeSet, HashMap};
 
 pub const SKUS: usize = 2_000;
 pub const HOURS: u64 = 12;
+/// A change reaches the pusher this long after Magento makes it (webhook delivery and
+/// processing, rounded up from the measured freshness).
+pub const WEBHOOK_DELAY_SECS: i64 = 2;
 /// Stock calls a minute for every strategy (the pusher's share of the 250 a minute).
 pub const CALLS_PER_MINUTE: u64 = 200;
 
@@ -27,6 +30,11 @@ impl Strategy {
             Strategy::FullSyncEvery(m) => format!("scheduled full sync every {m} min"),
         }
     }
+}
+
+/// Events in one second for a mean of `rate` (whole part always, the fraction by chance).
+fn draws(rng: &mut StdRng, rate: f64) -> usize {
+    rate.floor() as usize + usize::from(rng.gen_bool(rate.fract()))
 }
 
 #[derive(Clone, Copy)]
@@ -51,15 +59,16 @@ fn day(seed: u64) -> (Vec<i64>, Vec<Vec<Event>>) {
     for (s, slot) in events.iter_mut().enumerate() {
         // Peak from hour 4 to hour 8: three times the base rate.
         let peak = (4 * 3600..8 * 3600).contains(&(s as u64));
-        let m = if peak { 3.0 } else { 1.0 };
-        // Base: ~0.25 Magento sales and ~0.2 John Lewis orders a second; restocks now and then.
-        if rng.gen_bool((0.25 * m as f64).min(1.0)) {
+        let m: f64 = if peak { 3.0 } else { 1.0 };
+        // Base: 1.2 Magento sales and 0.8 John Lewis orders a second, restocks now and then;
+        // at the peak the changes (~360 a minute) outrun the 200 calls a minute.
+        for _ in 0..draws(&mut rng, 1.2 * m) {
             slot.push(Event::MagentoSale(pick(&mut rng)));
         }
-        if rng.gen_bool((0.2 * m as f64).min(1.0)) {
+        for _ in 0..draws(&mut rng, 0.8 * m) {
             slot.push(Event::JlOrder(pick(&mut rng)));
         }
-        if rng.gen_bool(0.01) {
+        if rng.gen_bool(0.05) {
             slot.push(Event::Restock(rng.gen_range(0..SKUS), rng.gen_range(5..40)));
         }
     }
@@ -91,7 +100,7 @@ pub fn simulate(strategy: Strategy, rules: &BufferRules, seed: u64) -> Outcome {
                 Event::MagentoSale(i) => {
                     if magento[i] > 0 {
                         magento[i] -= 1;
-                        pending.insert(i, s as i64);
+                        pending.entry(i).or_insert(s as i64);
                     }
                 }
                 Event::JlOrder(i) => {
@@ -100,7 +109,7 @@ pub fn simulate(strategy: Strategy, rules: &BufferRules, seed: u64) -> Outcome {
                         shown[i] -= 1; // The Edge takes the unit off what it shows.
                         if magento[i] > 0 {
                             magento[i] -= 1; // injected into Magento: salable drops
-                            pending.insert(i, s as i64);
+                            pending.entry(i).or_insert(s as i64);
                         } else {
                             oversold += 1;
                         }
@@ -108,7 +117,7 @@ pub fn simulate(strategy: Strategy, rules: &BufferRules, seed: u64) -> Outcome {
                 }
                 Event::Restock(i, n) => {
                     magento[i] += n;
-                    pending.insert(i, s as i64);
+                    pending.entry(i).or_insert(s as i64);
                 }
             }
         }
@@ -126,6 +135,7 @@ pub fn simulate(strategy: Strategy, rules: &BufferRules, seed: u64) -> Outcome {
                     pending.retain(|&i, _| value(i, magento[i]) != shown[i]);
                     let best = pending
                         .iter()
+                        .filter(|(_, &since)| since + WEBHOOK_DELAY_SECS <= s as i64)
                         .map(|(&i, &changed)| {
                             (i, PushCandidate { sku: skus[i].clone(), value: value(i, magento[i]), shown: Some(shown[i]), changed_at: changed })
                         })
