@@ -1,16 +1,20 @@
 //! The gRPC control plane (DESIGN §3.2): its own listener, health, reflection v1 and v1alpha.
 //!
-//! Served: `SyncService`, `ExceptionService`, `ReconciliationService`. `OrderService` and
-//! `StockService` are defined in `proto/` for their flows to implement; register
-//! each here (with `add`) when it lands, and route its mutating calls through
-//! `audit::mutation`.
+//! Served: `SyncService`, `ExceptionService`, `OrderService`, `StockService`,
+//! `ReconciliationService`. A new service is registered here (in `SERVED`, health and
+//! `routes`) and routes its mutating calls through `audit::mutation`.
 pub mod audit;
 pub mod auth;
 mod convert;
 mod error;
 mod exception_service;
+mod order_retry;
+mod order_service;
+mod order_view;
 mod page_token;
 mod reconciliation_service;
+mod sku_view;
+mod stock_service;
 mod sync_service;
 mod watch;
 
@@ -24,6 +28,8 @@ pub mod pb {
 use crate::app::AppState;
 use pb::exception_service_server::ExceptionServiceServer;
 use pb::reconciliation_service_server::ReconciliationServiceServer;
+use pb::order_service_server::OrderServiceServer;
+use pb::stock_service_server::StockServiceServer;
 use pb::sync_service_server::SyncServiceServer;
 use tonic::server::NamedService;
 use tonic::service::Routes;
@@ -33,6 +39,8 @@ const SERVED: &[&str] = &[
     <SyncServiceServer<sync_service::Sync> as NamedService>::NAME,
     <ExceptionServiceServer<exception_service::ExceptionApi> as NamedService>::NAME,
     <ReconciliationServiceServer<reconciliation_service::ReconciliationApi> as NamedService>::NAME,
+    <OrderServiceServer<order_service::OrderApi> as NamedService>::NAME,
+    <StockServiceServer<stock_service::StockApi> as NamedService>::NAME,
 ];
 
 fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
@@ -54,6 +62,8 @@ pub async fn routes(state: AppState) -> Routes {
     reporter.set_serving::<SyncServiceServer<sync_service::Sync>>().await;
     reporter.set_serving::<ExceptionServiceServer<exception_service::ExceptionApi>>().await;
     reporter.set_serving::<ReconciliationServiceServer<reconciliation_service::ReconciliationApi>>().await;
+    reporter.set_serving::<OrderServiceServer<order_service::OrderApi>>().await;
+    reporter.set_serving::<StockServiceServer<stock_service::StockApi>>().await;
     let stop = state.shutdown.clone();
     tokio::spawn(async move {
         stop.cancelled().await;
@@ -72,7 +82,9 @@ pub async fn routes(state: AppState) -> Routes {
         .add_service(SyncServiceServer::with_interceptor(sync_service::Sync::new(state.clone()), auth.clone()))
         .add_service(ExceptionServiceServer::with_interceptor(exception_service::ExceptionApi::new(state.clone()), auth.clone()))
         .add_service(ReconciliationServiceServer::with_interceptor(
-            reconciliation_service::ReconciliationApi::new(state),
-            auth,
+            reconciliation_service::ReconciliationApi::new(state.clone()),
+            auth.clone(),
         ))
+        .add_service(OrderServiceServer::with_interceptor(order_service::OrderApi::new(state.clone()), auth.clone()))
+        .add_service(StockServiceServer::with_interceptor(stock_service::StockApi::new(state), auth))
 }

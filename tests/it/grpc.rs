@@ -83,10 +83,17 @@ async fn grpcurl_lists_services_by_reflection_and_runs_the_operator_scripts() {
 
     // Reflection lists what is served, and only that.
     let (_, list) = grpcurl(&[&grpc, "list"]);
-    for s in ["jlbridge.v1.SyncService", "jlbridge.v1.ExceptionService", "grpc.health.v1.Health"] {
+    for s in [
+        "jlbridge.v1.SyncService",
+        "jlbridge.v1.ExceptionService",
+        "jlbridge.v1.OrderService",
+        "jlbridge.v1.StockService",
+        "jlbridge.v1.ReconciliationService",
+        "grpc.health.v1.Health",
+    ] {
         assert!(list.contains(s), "{s} listed: {list}");
     }
-    assert!(!list.contains("OrderService"), "services not implemented yet are not advertised: {list}");
+    assert_eq!(list.lines().filter(|l| !l.trim().is_empty()).count(), 8, "only what is served is listed: {list}");
     let (_, described) = grpcurl(&[&grpc, "describe", "jlbridge.v1.ExceptionService"]);
     assert!(described.contains("rpc RetryExceptions"), "{described}");
     let health = r#"{"service": "jlbridge.v1.ExceptionService"}"#;
@@ -162,4 +169,8 @@ async fn grpcurl_lists_services_by_reflection_and_runs_the_operator_scripts() {
     let args: Value = serde_json::from_str(&resolve.args).unwrap();
     assert_eq!(args["id"], sku_exc);
     assert!(rows.iter().all(|r| !r.args.contains(OPERATE_TOKEN) && !r.args.contains(READ_TOKEN)), "no tokens in the log");
+
+    // No backends configured: a full sync is refused, naming the missing settings.
+    let (ok, out) = script("full-sync.sh", &grpc, OPERATE_TOKEN, &[]);
+    assert!(!ok && out.contains("FailedPrecondition") && out.contains("JLBRIDGE_MAGENTO_BASE_URL"), "{out}");
 }
