@@ -399,7 +399,7 @@ fn record(fields: &[String], delimiter: char) -> String {
 /// Renders a two-section update file: `order_number`, then the item header and rows.
 fn two_section_file(layout: &FileLayout, order_number: &str, header: Vec<String>, rows: Vec<Vec<String>>) -> String {
     let d = layout.delimiter;
-    let mut out = record(&[layout.col_order_number.clone()], d);
+    let mut out = record(std::slice::from_ref(&layout.col_order_number), d);
     out += &record(&[order_number.to_owned()], d);
     out += &record(&header, d);
     for r in rows {
@@ -712,7 +712,7 @@ line_ref,part_number,additional_ref,quantity,description,promised_date
         assert_eq!(items[0]["status"], "Dispatched");
         assert_eq!(items[1]["tracking_number"], CANCELLED_POST_DISPATCH);
         let by_status = FileLayout { post_dispatch_cancel_column: "status".into(), ..Default::default() };
-        let (_, items) = parse_update_file(&render_dispatch(&by_status, "Y1", &[cancel.clone()]), &by_status).unwrap();
+        let (_, items) = parse_update_file(&render_dispatch(&by_status, "Y1", std::slice::from_ref(&cancel)), &by_status).unwrap();
         assert_eq!(items[0]["status"], CANCELLED_POST_DISPATCH);
         assert_eq!(items[0]["tracking_number"], "");
         let other = FileLayout { post_dispatch_cancel_column: "refund_status".into(), ..Default::default() };

@@ -1,6 +1,6 @@
 //! The whole path over SFTP: an order file from John Lewis → the orders flow acknowledges it
 //! (an `.ack` file and its marker) and injects it into Magento → Magento ships → the signed
-//! webhook → a dispatch file with the tracking. The simulated Edge (a folder tree over the
+//! webhook → a dispatch file with the tracking; Magento's stock changes → inventory files. The simulated Edge (a folder tree over the
 //! same directory the real OpenSSH server serves) reads the files back.
 use crate::magento_support::{dec, seeded};
 use crate::sftp_support::{order_file, SshServer};
@@ -74,5 +74,32 @@ async fn an_order_file_is_acknowledged_injected_and_dispatched_through_the_flows
     assert_eq!(dispatch.len(), 1, "{out:?}");
     assert!(ssh.read("outgoing", dispatch[0]).contains("royal-mail"));
     assert_eq!(magento.orders_with_ext_id(REF).len(), 1, "one Magento order");
+
+    // Magento's stock changes (signed stock.changed webhooks): the stock flow's values go out
+    // as inventory files, which the simulated Edge reads back.
+    magento.set_source_qty("SHIRT-M", "default", dec("7"));
+    magento.set_source_qty("SHIRT-L", "default", dec("3"));
+    let db = app.state.db.clone();
+    let stocked = eventually(30, || async {
+        edge.process();
+        let mut all = true;
+        for (sku, pn) in [("SHIRT-M", "58000128"), ("SHIRT-L", "58000129")] {
+            let st = store::stock::get(&db, sku).await.unwrap();
+            let sent = st.filter(|s| !s.pending).and_then(|s| s.computed_value);
+            all &= sent.is_some() && sent.map(|v| v as u32) == edge.stock(pn);
+        }
+        all
+    })
+    .await;
+    if !stocked {
+        let st = (store::stock::get(&app.state.db, "SHIRT-M").await.unwrap(), edge.stock("58000128"), edge.stock("58000129"));
+        let ex = store::exceptions::list(&app.state.db, None, None, 0, 20).await.unwrap();
+        panic!(
+            "no inventory file: {:?}; SHIRT-M {st:?}; exceptions {:?}",
+            ssh.names("inventory"),
+            ex.iter().map(|e| (&e.kind, &e.entity, &e.last_error)).collect::<Vec<_>>()
+        );
+    }
+    assert!(ssh.names("inventory").iter().all(|n| n.starts_with("inventory-") && n.ends_with(".csv")));
     app.stop().await;
 }

@@ -145,11 +145,13 @@ impl EdgeFilesSandbox {
             st.orders.insert(number, status.into());
         }
         for name in self.list("inventory") {
-            let key = format!("inventory/{name}");
+            // The Edge reads a stock file as soon as it lands (no marker): one still being
+            // written is read again once it has grown.
+            let Ok(text) = std::fs::read_to_string(self.root.join("inventory").join(&name)) else { continue };
+            let key = format!("inventory/{name}#{}", text.len());
             if self.state.lock().expect("state").seen.contains(&key) {
                 continue;
             }
-            let Ok(text) = std::fs::read_to_string(self.root.join("inventory").join(&name)) else { continue };
             done += 1;
             let catalogue = self.catalogue.lock().expect("catalogue").clone();
             let mut st = self.state.lock().expect("state");
