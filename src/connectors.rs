@@ -4,6 +4,7 @@
 use crate::config::{Config, MarketplaceKind};
 use crate::magento::{MagentoClient, MagentoConfig};
 use crate::marketplace::edge::{EdgeConfig, EdgeMarketplace};
+use crate::marketplace::edge_sftp::{EdgeSftpMarketplace, EdgeSftpOptions, SftpAuth, SftpSettings};
 use crate::marketplace::rate_limit::{RateLimitConfig, RateLimiter, SharedWindow};
 use crate::marketplace::Marketplace;
 use anyhow::Context;
@@ -30,6 +31,12 @@ pub fn rate_limiter(config: &Config, db: &DatabaseConnection, account: &str) -> 
 /// Builds what the configuration allows; a flow whose client is `None` stays off.
 pub fn build(config: &Config, db: &DatabaseConnection) -> anyhow::Result<Connectors> {
     let mut out = Connectors::default();
+    if config.missing_for_marketplace().is_empty() && config.marketplace.kind == MarketplaceKind::EdgeSftp {
+        let adapter = edge_sftp(config, db)?;
+        out.marketplace = Some(Arc::new(adapter));
+        // Files have no call budget; the limiter still paces the stock pusher's bookkeeping.
+        out.limiter = Some(rate_limiter(config, db, "edge_sftp"));
+    }
     if config.missing_for_marketplace().is_empty() && config.marketplace.kind == MarketplaceKind::Edge {
         let edge = EdgeConfig::from_settings(&config.edge).context("edge settings")?;
         let limiter = rate_limiter(config, db, &format!("edge:{}", config.edge.username.as_deref().unwrap_or("")));
@@ -48,4 +55,35 @@ pub fn build(config: &Config, db: &DatabaseConnection) -> anyhow::Result<Connect
         out.magento = Some(Arc::new(MagentoClient::new(mc).map_err(|e| anyhow::anyhow!("magento client: {e}"))?));
     }
     Ok(out)
+}
+
+/// The SFTP adapter from `[sftp]` (see the README, "The Edge over SFTP").
+pub fn edge_sftp(config: &Config, db: &DatabaseConnection) -> anyhow::Result<EdgeSftpMarketplace> {
+    let s = &config.sftp;
+    let auth = match (&s.key_file, &s.password) {
+        (Some(path), _) => SftpAuth::KeyFile { path: path.clone(), passphrase: s.key_passphrase.clone() },
+        (None, Some(p)) => SftpAuth::Password(p.clone()),
+        (None, None) => anyhow::bail!("sftp.password or sftp.key_file is required"),
+    };
+    let settings = SftpSettings::from_url(
+        s.url.as_deref().context("sftp.url")?,
+        auth,
+        s.known_host.clone().context("sftp.known_host")?,
+        Duration::from_secs(s.timeout_secs.max(1)),
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    let carriers = if s.carriers.0.is_empty() {
+        config.carriers.map.0.iter().filter_map(|e| e.rsplit_once('=').map(|(_, slug)| slug.trim().to_owned())).collect()
+    } else {
+        s.carriers.0.clone()
+    };
+    let opts = EdgeSftpOptions {
+        layout: s.files.clone(),
+        folders: s.folders.clone(),
+        stock_batch: Duration::from_secs(s.stock_batch_secs.max(1)),
+        lead_time_days: s.lead_time_days,
+        traded_code_from_sku: s.traded_code_from_sku,
+        carriers,
+    };
+    EdgeSftpMarketplace::new(settings, opts, db.clone()).map_err(|e| anyhow::anyhow!("edge_sftp adapter: {e}"))
 }

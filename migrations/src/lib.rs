@@ -8,6 +8,7 @@ mod m20261127_000010_stock;
 mod m20261127_000020_orders;
 mod m20261127_000030_dispatch_ledger;
 mod m20261127_000040_finance;
+mod m20261127_000050_sftp;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000020_orders::Migration),
             Box::new(m20261127_000030_dispatch_ledger::Migration),
             Box::new(m20261127_000040_finance::Migration),
+            Box::new(m20261127_000050_sftp::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ pub const NAMED: &[(&str, &str)] = &[
     ("JLBRIDGE_SFTP_URL", "sftp.url"),
     ("JLBRIDGE_SFTP_PASSWORD", "sftp.password"),
     ("JLBRIDGE_SFTP_KEY_FILE", "sftp.key_file"),
+    ("JLBRIDGE_SFTP_KNOWN_HOST", "sftp.known_host"),
     ("JLBRIDGE_ALERT_WEBHOOK_URL", "alerts.webhook_url"),
     ("JLBRIDGE_CARRIER_MAP", "carriers.map"),
 ];

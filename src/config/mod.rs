@@ -169,15 +169,47 @@ impl Default for EdgeConfig {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SftpConfig {
-    /// `sftp://user@host:port/root`
+    /// `sftp://user@host:port/root` (root `/live`, or `/uat` for testing)
     pub url: Option<String>,
     pub password: Option<Secret>,
     pub key_file: Option<String>,
+    pub key_passphrase: Option<Secret>,
     /// Expected host key line (`ssh-ed25519 AAAA…`), checked on connect.
     pub known_host: Option<String>,
+    pub timeout_secs: u64,
+    /// Stock values wait at most this long before their `inventory-<stamp>.csv` is written.
+    pub stock_batch_secs: u64,
+    /// `current_lead_time_to_delivery_in_days` on every stock row, when set.
+    pub lead_time_days: Option<u32>,
+    /// Send the Magento SKU as `tradedCode` (when it fits 20 characters).
+    pub traded_code_from_sku: bool,
+    /// Carrier slugs John Lewis issued (no list over SFTP); empty: the carrier map's slugs.
+    pub carriers: StringList,
+    pub folders: crate::marketplace::edge_sftp::Folders,
+    /// Every uncertain file name and column (defaults: `reference/jl-edge.md`'s best guesses).
+    pub files: crate::domain::edge_files::FileLayout,
+}
+
+impl Default for SftpConfig {
+    fn default() -> Self {
+        SftpConfig {
+            url: None,
+            password: None,
+            key_file: None,
+            key_passphrase: None,
+            known_host: None,
+            timeout_secs: 30,
+            stock_batch_secs: 60,
+            lead_time_days: None,
+            traded_code_from_sku: true,
+            carriers: StringList::default(),
+            folders: Default::default(),
+            files: Default::default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

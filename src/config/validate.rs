@@ -137,6 +137,11 @@ impl Config {
                 _ => errs.push(ConfigError::invalid("sftp.url", format!("{u:?} is not sftp://user@host:port/root"))),
             }
         }
+        if let Some(k) = &self.sftp.known_host {
+            if let Err(e) = crate::marketplace::edge_sftp::client::parse_known_host(k) {
+                errs.push(ConfigError::invalid("sftp.known_host", e));
+            }
+        }
         if let Some(u) = &self.alerts.webhook_url {
             // The URL is a secret (Slack puts the key in it): say what is wrong without printing it.
             match reqwest::Url::parse(u.expose()) {
@@ -208,11 +213,6 @@ impl Config {
                 }
             }
             MarketplaceKind::EdgeSftp => {
-                out.push(ConfigError::new(
-                    "marketplace.kind",
-                    "is edge_sftp, whose adapter is not in this build yet",
-                    "set JLBRIDGE_MARKETPLACE=edge to use The Edge REST API",
-                ));
                 if self.sftp.url.is_none() {
                     out.push(ConfigError::missing("sftp.url"));
                 }
@@ -221,6 +221,13 @@ impl Config {
                         "sftp.password",
                         "is missing (and so is sftp.key_file)",
                         "set JLBRIDGE_SFTP_PASSWORD or JLBRIDGE_SFTP_KEY_FILE",
+                    ));
+                }
+                if self.sftp.known_host.is_none() {
+                    out.push(ConfigError::new(
+                        "sftp.known_host",
+                        "is missing: the server's host key is always checked",
+                        "set JLBRIDGE_SFTP_KNOWN_HOST to the server's `ssh-ed25519 AAAA…` line (ssh-keyscan)",
                     ));
                 }
             }

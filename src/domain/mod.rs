@@ -4,6 +4,7 @@ pub mod buffer;
 pub mod carrier;
 pub mod country;
 pub mod dispatch;
+pub mod edge_files;
 pub mod exception;
 pub mod glob;
 pub mod magento_order;

@@ -20,6 +20,7 @@
 //! }
 //! ```
 pub mod edge;
+pub mod edge_sftp;
 pub mod error;
 pub mod rate_limit;
 pub mod types;

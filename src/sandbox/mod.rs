@@ -2,6 +2,7 @@
 //! fault injection; used by `jlbridge sandbox`, `jlbridge demo` and the tests.
 pub mod call_log;
 pub mod edge;
+pub mod edge_files;
 pub mod faults;
 pub mod magento;
 

@@ -42,8 +42,10 @@ pub struct PusherSettings {
 impl PusherSettings {
     pub fn from_config(c: &crate::config::Config) -> Self {
         let per_minute = c.stock.max_calls_per_minute.min(c.edge.rate_limit).max(1);
+        // Over SFTP a push only records the value for the next inventory file: no call budget.
+        let sftp = c.marketplace.kind == crate::config::MarketplaceKind::EdgeSftp;
         PusherSettings {
-            min_interval: Duration::from_millis(c.edge.rate_window_ms) / per_minute,
+            min_interval: if sftp { Duration::ZERO } else { Duration::from_millis(c.edge.rate_window_ms) / per_minute },
             batch: c.stock.push_batch as usize,
             idle: Duration::from_millis(c.stock.idle_poll_ms),
             retry: Duration::from_secs(c.stock.push_retry_secs),
