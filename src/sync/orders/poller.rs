@@ -46,11 +46,17 @@ pub struct OrderPoller {
     singleton: Singleton,
     /// Wakes the loop before its interval (tests, a control-plane trigger).
     pub trigger: Arc<Notify>,
+    /// Failed polls in a row: one transient failure opens no exception.
+    failures: Arc<std::sync::atomic::AtomicU32>,
 }
+
+/// Failed polls in a row that open `poll_failed` (a lone transient failure is retried by the
+/// next cycle and is no exception).
+pub const POLL_FAILURES_TO_RAISE: u32 = 2;
 
 impl OrderPoller {
     pub fn new(flow: Arc<OrdersFlow>, singleton: Singleton) -> Self {
-        OrderPoller { flow, singleton, trigger: Arc::new(Notify::new()) }
+        OrderPoller { flow, singleton, trigger: Arc::new(Notify::new()), failures: Default::default() }
     }
 
     /// Polls every `orders.poll_interval_secs` while this process leads.
@@ -94,11 +100,15 @@ impl OrderPoller {
         cursors::set(db, CURSOR_LAST_POLL, &serde_json::to_string(report).expect("report serialises")).await?;
         match &report.error {
             None => {
+                self.failures.store(0, std::sync::atomic::Ordering::Relaxed);
                 exceptions::resolve_entity(db, ExceptionKind::PollFailed, "orders", "a later poll succeeded").await?;
             }
             Some(err) => {
-                warn!(error = %err, "order poll failed");
-                exceptions::raise(db, &NewException::new(ExceptionKind::PollFailed, "orders", err.clone())).await?;
+                let in_a_row = self.failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                warn!(error = %err, in_a_row, "order poll failed");
+                if in_a_row >= POLL_FAILURES_TO_RAISE {
+                    exceptions::raise(db, &NewException::new(ExceptionKind::PollFailed, "orders", err.clone())).await?;
+                }
             }
         }
         Ok(())
