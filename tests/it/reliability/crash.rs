@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 struct JlOrder {
     reference: String,
     edge_id: u64,
+    #[allow(dead_code)]
     lines: Vec<(usize, u32)>,
     shipped: bool,
     cancelled: bool,

@@ -63,7 +63,7 @@ async fn thirty_percent_failures_converge_and_a_persistent_outage_alerts_within_
         match rng.gen_range(0..10) {
             0..=5 => {
                 let i = rng.gen_range(0..w.skus);
-                w.magento.set_source_qty(&sku(i), "default", Decimal::from(rng.gen_range(0..40)));
+                w.magento.set_source_qty(&sku(i), "default", Decimal::from(rng.gen_range(5..40)));
                 stock_changes += 1;
             }
             6..=7 => {
@@ -75,7 +75,7 @@ async fn thirty_percent_failures_converge_and_a_persistent_outage_alerts_within_
             _ => {
                 if let Some(o) = orders.iter_mut().find(|o| !o.3 && !w.magento.orders_with_ext_id(&o.0).is_empty()) {
                     let m = w.magento.orders_with_ext_id(&o.0)[0]["entity_id"].as_i64().unwrap();
-                    let skus: Vec<String> = o.2.iter().map(|(i, _)| sku(*i)).collect();
+                        let skus: Vec<String> = o.2.iter().map(|(i, _)| sku(*i)).collect();
                     let lines: Vec<(&str, Decimal)> = skus.iter().zip(&o.2).map(|(s, (_, q))| (s.as_str(), Decimal::from(*q))).collect();
                     o.3 = w.magento.ship(m, &lines, &[("dpd", "DPD Next Day", "15501234567890")], "default").is_ok();
                 }
@@ -91,11 +91,29 @@ async fn thirty_percent_failures_converge_and_a_persistent_outage_alerts_within_
     w.edge.faults().clear();
     w.magento.faults().clear();
     let recovered = Instant::now();
-    assert!(
-        crate::support::eventually(120, || async { orders.iter().all(|o| w.magento.orders_with_ext_id(&o.0).len() == 1) }).await,
-        "every order injected once: {:?}",
-        orders.iter().map(|o| (o.0.clone(), w.magento.orders_with_ext_id(&o.0).len())).filter(|o| o.1 != 1).collect::<Vec<_>>()
-    );
+    // Orders the service cancelled itself (a line short of stock) are never injected.
+    let db = w.db().await;
+    let mut short = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        short.clear();
+        let mut settled = true;
+        for o in &orders {
+            let stored = jlbridge::store::orders::get(&db, &o.0).await.ok().flatten();
+            if stored.is_some_and(|s| s.order.state == "cancelled") {
+                short.push(o.0.clone());
+            } else {
+                settled &= w.magento.orders_with_ext_id(&o.0).len() == 1;
+            }
+        }
+        if settled || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    orders.retain(|o| !short.contains(&o.0));
+    let not_once: Vec<_> = orders.iter().map(|o| (o.0.clone(), w.magento.orders_with_ext_id(&o.0).len())).filter(|o| o.1 != 1).collect();
+    assert!(not_once.is_empty(), "every order injected once: {not_once:?}");
     for o in orders.iter_mut().filter(|o| !o.3) {
         let m = w.magento.orders_with_ext_id(&o.0)[0]["entity_id"].as_i64().unwrap();
         let skus: Vec<String> = o.2.iter().map(|(i, _)| sku(*i)).collect();
@@ -105,17 +123,20 @@ async fn thirty_percent_failures_converge_and_a_persistent_outage_alerts_within_
     }
     let all_dispatched = || orders.iter().all(|o| w.edge.order(o.1).is_some_and(|e| e.lines.iter().all(|l| l.status == "DISPATCH")));
     assert!(crate::support::eventually(120, || async { all_dispatched() }).await, "every shipment dispatched");
-    let doubles = orders.iter().filter(|o| dispatches_for(&w, o.1) != 1).count();
-    assert_eq!(doubles, 0, "each shipment dispatched exactly once");
+    // (The call log records a status once the answer has gone out: give it a moment.)
+    crate::support::eventually(5, || async { orders.iter().all(|o| dispatches_for(&w, o.1) == 1) }).await;
+    let doubles: Vec<_> = orders.iter().map(|o| (o.0.clone(), dispatches_for(&w, o.1))).filter(|o| o.1 != 1).collect();
+    assert!(doubles.is_empty(), "each shipment dispatched exactly once: {doubles:?}");
     let off = stock_converges(&w, 120).await;
     assert!(off.is_empty(), "stock converges: {off:?}");
     let converge_secs = recovered.elapsed().as_secs_f64();
-    let db = w.db().await;
     let dead = drained(&db, 60).await.expect("jobs drain");
     let all_ex = exception::Entity::find().all(&db).await.unwrap();
     let open: Vec<_> = all_ex.iter().filter(|e| e.status == "open" || e.status == "retrying").map(|e| (&e.kind, &e.entity, &e.last_error)).collect();
     assert!(open.is_empty(), "transient faults leave no exception open: {open:?}");
     assert_eq!(dead, 0, "no job dead from transient faults");
+    let opened: Vec<_> = all_ex.iter().map(|e| (&e.kind, &e.entity, &e.last_error)).collect();
+    assert!(opened.is_empty(), "transient faults open no exception: {opened:?}");
     let alerts_transient = w.alerts.lock().unwrap().len();
     let peak = max_in_window(&w.edge.calls(), window);
     assert!(peak <= limit as usize, "{peak} calls in one window");
@@ -152,6 +173,7 @@ async fn thirty_percent_failures_converge_and_a_persistent_outage_alerts_within_
             ("Magento calls/faulted", format!("{magento_total}/{magento_faulted}")),
             ("stock changes", stock_changes.to_string()),
             ("orders injected once/dispatched once", format!("{}/{}", orders.len(), orders.len())),
+            ("cancelled by the service (short of stock)", short.len().to_string()),
             ("converged after faults", format!("{converge_secs:.1} s")),
             ("exceptions open after transient", format!("0 (created {before})")),
             ("dead jobs", dead.to_string()),
