@@ -106,7 +106,7 @@ async fn wire_orders(state: &AppState) -> anyhow::Result<(OrderJobs, OrderPoller
     let flow = OrdersFlow::new(state.db.clone(), state.queue.clone(), market, magento, c.orders.clone());
     let flow = Arc::new(flow);
     let singleton = Singleton::new(&state.db, &c.database.url, ORDER_POLLER_LOCK).await.context("order poller lock")?;
-    Ok((OrderJobs::all(flow.clone()), OrderPoller::new(flow, singleton)))
+    Ok((OrderJobs::all(flow.clone()), OrderPoller::new(flow, singleton).with_ops(state.ops.clone())))
 }
 
 /// A started service: its bound addresses, and the handle to stop it.

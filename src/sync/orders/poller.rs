@@ -48,6 +48,8 @@ pub struct OrderPoller {
     pub trigger: Arc<Notify>,
     /// Failed polls in a row: one transient failure opens no exception.
     failures: Arc<std::sync::atomic::AtomicU32>,
+    /// Where poll_failed is raised and resolved so it is alerted (the database only when unset).
+    ops: Option<crate::ops::Ops>,
 }
 
 /// Failed polls in a row that open `poll_failed` (transient failures are retried within the
@@ -80,7 +82,13 @@ where
 
 impl OrderPoller {
     pub fn new(flow: Arc<OrdersFlow>, singleton: Singleton) -> Self {
-        OrderPoller { flow, singleton, trigger: Arc::new(Notify::new()), failures: Default::default() }
+        OrderPoller { flow, singleton, trigger: Arc::new(Notify::new()), failures: Default::default(), ops: None }
+    }
+
+    /// Raises and resolves poll_failed through `ops` (alerts, events) as every flow does.
+    pub fn with_ops(mut self, ops: crate::ops::Ops) -> Self {
+        self.ops = Some(ops);
+        self
     }
 
     /// Polls every `orders.poll_interval_secs` while this process leads.
@@ -125,13 +133,20 @@ impl OrderPoller {
         match &report.error {
             None => {
                 self.failures.store(0, std::sync::atomic::Ordering::Relaxed);
-                exceptions::resolve_entity(db, ExceptionKind::PollFailed, "orders", "a later poll succeeded").await?;
+                match &self.ops {
+                    Some(ops) => ops.resolve_entity(ExceptionKind::PollFailed, "orders", "a later poll succeeded").await.map(|_| ())?,
+                    None => exceptions::resolve_entity(db, ExceptionKind::PollFailed, "orders", "a later poll succeeded").await.map(|_| ())?,
+                }
             }
             Some(err) => {
                 let in_a_row = self.failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 warn!(error = %err, in_a_row, "order poll failed");
                 if in_a_row >= POLL_FAILURES_TO_RAISE {
-                    exceptions::raise(db, &NewException::new(ExceptionKind::PollFailed, "orders", err.clone())).await?;
+                    let e = NewException::new(ExceptionKind::PollFailed, "orders", err.clone());
+                    match &self.ops {
+                        Some(ops) => ops.raise_exception(e).await.map(|_| ())?,
+                        None => exceptions::raise(db, &e).await.map(|_| ())?,
+                    }
                 }
             }
         }
