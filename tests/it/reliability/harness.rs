@@ -316,13 +316,18 @@ pub async fn stock_converges(w: &World, secs: u64) -> Vec<String> {
 
 /// Stock PATCH calls the Edge sandbox answered with 2xx.
 pub fn stock_pushes(w: &World) -> usize {
-    w.edge.calls().iter().filter(|c| c.method == "PATCH" && c.path.ends_with("/stock") && c.status < 300).count()
+    w.edge.calls().iter().filter(|c| c.method == "PATCH" && c.path.ends_with("/stock") && c.status < 300 && c.fault.is_none()).count()
 }
 
-/// Accepted dispatch calls per Edge order id.
+/// Accepted dispatch calls per Edge order id (an injected fault served nothing, even when
+/// its headers said 200 before the connection was dropped).
 pub fn dispatches_for(w: &World, edge_id: u64) -> usize {
     let needle = format!("/{edge_id}/");
-    w.edge.calls().iter().filter(|c| c.method == "POST" && c.path.contains(&needle) && c.path.contains("dispatch") && c.status < 300).count()
+    w.edge
+        .calls()
+        .iter()
+        .filter(|c| c.method == "POST" && c.path.contains(&needle) && c.path.contains("dispatch") && (200..300).contains(&c.status) && c.fault.is_none())
+        .count()
 }
 
 /// Waits until no job is queued or running; returns the number of dead jobs.
