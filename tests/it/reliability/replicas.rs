@@ -4,7 +4,7 @@
 //! the rate limit holds across both; nothing is duplicated.
 use super::harness::*;
 use super::summary::record;
-use crate::support::{eventually, fresh_postgres, postgres_or_skip};
+use crate::support::{fresh_postgres, postgres_or_skip};
 use jlbridge::sandbox::call_log::max_in_window;
 use jlbridge::sandbox::edge::EdgeSandboxConfig;
 use rand::Rng;
