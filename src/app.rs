@@ -107,7 +107,7 @@ async fn wire_orders(state: &AppState) -> anyhow::Result<(OrderJobs, OrderPoller
     flow.ops = Some(state.ops.clone());
     let flow = Arc::new(flow);
     let singleton = Singleton::new(&state.db, &c.database.url, ORDER_POLLER_LOCK).await.context("order poller lock")?;
-    Ok((OrderJobs::all(flow.clone()), OrderPoller::new(flow, singleton)))
+    Ok((OrderJobs::all(flow.clone()), OrderPoller::new(flow, singleton).with_ops(state.ops.clone())))
 }
 
 /// A started service: its bound addresses, and the handle to stop it.

@@ -49,10 +49,21 @@ impl Classify for MagentoError {
     }
 }
 
+/// Whether a parameter value may be personal data (an email, a phone number, a name or an
+/// address): it would then reach logs and exceptions, so it is shown as `[redacted]`.
+/// Field names, SKUs, ids and short phrases ("attribute set 4") pass.
+pub fn looks_personal(s: &str) -> bool {
+    let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
+    let capitalised = s.split_whitespace().filter(|w| w.chars().next().is_some_and(char::is_uppercase)).count();
+    s.contains('@') || s.contains('\'') || digits >= 10 && s.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) || capitalised >= 2
+}
+
 /// Fills `%1`, `%2`… from a positional `parameters` array and `%name` from a named
-/// `parameters` object, as Magento's REST renderer leaves it to the client to do.
+/// `parameters` object, as Magento's REST renderer leaves it to the client to do; values
+/// that may be personal data are shown as `[redacted]` (DESIGN §4: never in logs).
 pub fn fill_placeholders(message: &str, parameters: Option<&Value>) -> String {
     let text = |v: &Value| match v {
+        Value::String(s) if looks_personal(s) => "[redacted]".to_owned(),
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
         other => other.to_string(),
@@ -121,6 +132,16 @@ mod tests {
         let ten: Vec<String> = (1..=10).map(|i| format!("v{i}")).collect();
         assert_eq!(fill_placeholders("%1 %10", Some(&json!(ten))), "v1 v10");
         assert_eq!(fill_placeholders("no params %1", None), "no params %1");
+    }
+
+    #[test]
+    fn personal_data_in_parameters_is_redacted() {
+        for p in ["Niamh O'Kelleher", "Jane Doe", "jane@example.com", "07700 900461", "+44 7700 900461", "17 Larkspur Mews"] {
+            assert_eq!(fill_placeholders("Customer %1 is invalid", Some(&json!([p]))), "Customer [redacted] is invalid", "{p}");
+        }
+        for p in ["bad set", "sku", "SHIRT-M", "58000128", "attribute set %2"] {
+            assert_eq!(fill_placeholders("x %1", Some(&json!([p]))), format!("x {p}"));
+        }
     }
 
     #[test]

@@ -57,3 +57,4 @@ mod webhook_inbox;
 mod webhook_python;
 mod webhook_support;
 mod webhooks;
+mod reliability;

@@ -117,10 +117,14 @@ async fn a_failed_poll_opens_poll_failed_and_the_next_good_one_resolves_it() {
     let rig = sqlite_rig(1).await;
     let flow = rig.flow(None);
     let poller = rig.poller(flow).await;
-    rig.edge.faults().add(FaultRule::new("/restapi/v4/orders", Fault::Status(500)).times(10));
+    rig.edge.faults().add(FaultRule::new("/restapi/v4/orders", Fault::Status(500)).times(100));
     let bad = poller.cycle().await;
     assert!(!bad.ok);
-    assert_eq!(exceptions::count_open(&rig.db, ExceptionKind::PollFailed).await.unwrap(), 1);
+    assert_eq!(exceptions::count_open(&rig.db, ExceptionKind::PollFailed).await.unwrap(), 0, "one failed poll is no exception");
+    assert!(!poller.cycle().await.ok);
+    assert_eq!(exceptions::count_open(&rig.db, ExceptionKind::PollFailed).await.unwrap(), 0);
+    assert!(!poller.cycle().await.ok);
+    assert_eq!(exceptions::count_open(&rig.db, ExceptionKind::PollFailed).await.unwrap(), 1, "three in a row open poll_failed");
     rig.edge.faults().clear();
     assert!(poller.cycle().await.ok);
     assert_eq!(exceptions::count_open(&rig.db, ExceptionKind::PollFailed).await.unwrap(), 0);

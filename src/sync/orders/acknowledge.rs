@@ -103,7 +103,16 @@ async fn acknowledge(f: &OrdersFlow, order: &StoredOrder, facts: &[LineFacts]) -
         Err(e) => {
             // A lost answer to an earlier attempt, or the order changed on John Lewis's side.
             if reread_worthy(&e) {
-                if let Ok(now) = f.marketplace.get_order(&id).await {
+                let read = f.marketplace.get_order(&id).await;
+                if let Err(read_err) = &read {
+                    use crate::domain::retry::{Classify, Transience};
+                    // Could not tell whether an earlier attempt landed: try again later
+                    // rather than report the refusal of a repeat as a rejection.
+                    if !matches!(read_err.transience(), Transience::Permanent) {
+                        return Err(JobError::from(read.unwrap_err()));
+                    }
+                }
+                if let Ok(now) = read {
                     match now.status {
                         OrderStatus::OrderAck | OrderStatus::Backorder | OrderStatus::Dispatch => {
                             return Ok(Some("found acknowledged when read again".into()));

@@ -59,7 +59,15 @@ async fn requested_locked(f: &OrdersFlow, reference: &str) -> Result<(), JobErro
         .collect();
     let id = MarketplaceOrderId(order.order.marketplace_id.clone());
     if let Err(e) = f.marketplace.acknowledge_cancellation(&id, &lines).await {
-        let done = f.marketplace.get_order(&id).await.is_ok_and(|o| o.status == OrderStatus::CancelAck);
+        let read = f.marketplace.get_order(&id).await;
+        if let Err(read_err) = &read {
+            use crate::domain::retry::{Classify, Transience};
+            // Could not tell whether an earlier attempt landed: try again later.
+            if !matches!(read_err.transience(), Transience::Permanent) {
+                return Err(JobError::from(read.unwrap_err()));
+            }
+        }
+        let done = read.is_ok_and(|o| o.status == OrderStatus::CancelAck);
         if !done {
             let msg = format!("cancellation acknowledgement failed: {e}");
             orders::add_event(&f.db, order.order.id, EventKind::CancellationFailed, Some(&msg)).await.map_err(db_err)?;

@@ -46,11 +46,49 @@ pub struct OrderPoller {
     singleton: Singleton,
     /// Wakes the loop before its interval (tests, a control-plane trigger).
     pub trigger: Arc<Notify>,
+    /// Failed polls in a row: one transient failure opens no exception.
+    failures: Arc<std::sync::atomic::AtomicU32>,
+    /// Where poll_failed is raised and resolved so it is alerted (the database only when unset).
+    ops: Option<crate::ops::Ops>,
+}
+
+/// Failed polls in a row that open `poll_failed` (transient failures are retried within the
+/// cycle and by the next cycles, and are no exception).
+pub const POLL_FAILURES_TO_RAISE: u32 = 3;
+
+/// A poll call tried up to three times on transient failures (a dropped connection, a 5xx, a
+/// `429` with its wait), so one lost answer does not fail the whole cycle.
+async fn transient_retries<T, F, Fut>(mut call: F) -> Result<T, crate::marketplace::MarketplaceError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, crate::marketplace::MarketplaceError>>,
+{
+    use crate::domain::retry::{Classify, Transience};
+    let mut tries = 0u32;
+    loop {
+        match call().await {
+            Err(e) if tries < 2 => match e.transience() {
+                Transience::Retryable { retry_after } => {
+                    tries += 1;
+                    let wait = retry_after.unwrap_or(Duration::from_millis(200 * u64::from(tries)));
+                    tokio::time::sleep(wait.min(Duration::from_secs(10))).await;
+                }
+                Transience::Permanent => return Err(e),
+            },
+            other => return other,
+        }
+    }
 }
 
 impl OrderPoller {
     pub fn new(flow: Arc<OrdersFlow>, singleton: Singleton) -> Self {
-        OrderPoller { flow, singleton, trigger: Arc::new(Notify::new()) }
+        OrderPoller { flow, singleton, trigger: Arc::new(Notify::new()), failures: Default::default(), ops: None }
+    }
+
+    /// Raises and resolves poll_failed through `ops` (alerts, events) as every flow does.
+    pub fn with_ops(mut self, ops: crate::ops::Ops) -> Self {
+        self.ops = Some(ops);
+        self
     }
 
     /// Polls every `orders.poll_interval_secs` while this process leads.
@@ -102,24 +140,46 @@ impl OrderPoller {
         cursors::set(db, CURSOR_LAST_POLL, &serde_json::to_string(report).expect("report serialises")).await?;
         match &report.error {
             None => {
-                exceptions::resolve_entity(db, ExceptionKind::PollFailed, "orders", "a later poll succeeded").await?;
+                self.failures.store(0, std::sync::atomic::Ordering::Relaxed);
+                match &self.ops {
+                    Some(ops) => ops.resolve_entity(ExceptionKind::PollFailed, "orders", "a later poll succeeded").await.map(|_| ())?,
+                    None => exceptions::resolve_entity(db, ExceptionKind::PollFailed, "orders", "a later poll succeeded").await.map(|_| ())?,
+                }
             }
             Some(err) => {
-                warn!(error = %err, "order poll failed");
-                self.flow.raise(NewException::new(ExceptionKind::PollFailed, "orders", err.clone())).await?;
+                let in_a_row = self.failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                warn!(error = %err, in_a_row, "order poll failed");
+                if in_a_row >= POLL_FAILURES_TO_RAISE {
+                    self.flow.raise(NewException::new(ExceptionKind::PollFailed, "orders", err.clone())).await?;
+                }
             }
         }
         Ok(())
+    }
+
+    /// `store`, tried again when SQLite reports a write conflict (`database is locked`: a
+    /// transaction that read first cannot wait for the lock), which is no poll failure.
+    async fn store_retrying(&self, listed: &[MarketplaceOrder], report: &mut PollReport) -> Result<(), DbErr> {
+        let mut tries = 0;
+        loop {
+            match self.store(listed, report).await {
+                Err(e) if tries < 5 && e.to_string().contains("database is locked") => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(20 * tries)).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     async fn poll(&self, report: &mut PollReport) -> Result<(), String> {
         let f = &self.flow;
         let mut seen = HashSet::new();
         for status in [OrderStatus::Order, OrderStatus::Cancel] {
-            let listed = f.marketplace.list_orders(&status).await.map_err(|e| format!("listing {} orders: {e}", status.as_str()))?;
+            let listed = transient_retries(|| f.marketplace.list_orders(&status)).await.map_err(|e| format!("listing {} orders: {e}", status.as_str()))?;
             report.listed += listed.len();
             seen.extend(listed.iter().map(|o| o.reference.0.clone()));
-            self.store(&listed, report).await.map_err(|e| format!("storing orders: {e}"))?;
+            self.store_retrying(&listed, report).await.map_err(|e| format!("storing orders: {e}"))?;
         }
         // Re-read what we have not finished with and the listings did not show.
         let mut stale = Vec::new();
@@ -131,14 +191,15 @@ impl OrderPoller {
         }
         let mut reread = Vec::new();
         for id in stale {
-            match f.marketplace.get_order(&MarketplaceOrderId(id)).await {
+            let id = MarketplaceOrderId(id);
+            match transient_retries(|| f.marketplace.get_order(&id)).await {
                 Ok(o) => reread.push(o),
                 Err(e) if e.is_not_found() => {}
                 Err(e) => return Err(format!("re-reading an order: {e}")),
             }
         }
         report.reread = reread.len();
-        self.store(&reread, report).await.map_err(|e| format!("storing orders: {e}"))?;
+        self.store_retrying(&reread, report).await.map_err(|e| format!("storing orders: {e}"))?;
         report.overdue = self.watchdog().await.map_err(|e| format!("acknowledge watchdog: {e}"))?;
         Ok(())
     }

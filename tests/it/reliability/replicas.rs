@@ -1,0 +1,125 @@
+//! Scenario 3: two `serve` processes on one PostgreSQL database (skipped, with the reason,
+//! without `JLBRIDGE_TEST_POSTGRES_URL`). Every job runs once; the order poller runs in one
+//! of them only (its list calls per second do not double when the second replica starts);
+//! the rate limit holds across both; nothing is duplicated.
+use super::harness::*;
+use super::summary::record;
+use crate::support::{fresh_postgres, postgres_or_skip};
+use jlbridge::sandbox::call_log::max_in_window;
+use jlbridge::sandbox::edge::EdgeSandboxConfig;
+use rand::Rng;
+use rust_decimal::Decimal;
+use sea_orm::{ConnectionTrait, Statement};
+use std::time::{Duration, Instant};
+
+fn list_calls(w: &World, since: Instant) -> usize {
+    w.edge.calls().iter().filter(|c| c.method == "GET" && c.path == "/restapi/v4/orders/" && c.received >= since).count()
+}
+
+// Open finding (27 Nov): on two replicas, 3 of 60 SKUs ended on an older value — replica A
+// pushed REL-028 = 21 (rules(23), the latest) and 3 s later 38 (an earlier observation).
+// Orders, jobs, the poller and the rate limit held. Run with `--ignored` until fixed.
+#[ignore = "open finding: stale stock value pushed after a newer one on two replicas (see comment)"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_on_postgres_run_each_job_and_singleton_once_within_one_rate_limit() {
+    let Some(admin) = postgres_or_skip("reliability replicas") else {
+        super::summary::record("3 replicas (PostgreSQL)", "skipped: JLBRIDGE_TEST_POSTGRES_URL not set", &[]);
+        return;
+    };
+    let db_url = fresh_postgres(&admin).await.url;
+    let window = Duration::from_secs(2);
+    let limit = 40; // low, so stock pushes press against it
+    let w = World::start(WorldOptions {
+        skus: 60,
+        edge: EdgeSandboxConfig { rate_limit: limit, rate_window: window, ..Default::default() },
+        db_url: Some(db_url),
+    })
+    .await;
+    let a = w.spawn("replica-a", &[]);
+    a.wait_up(60).await;
+    w.magento.set_webhook_target(&a.webhook_url(), &whsec());
+    let mut rng = rand::thread_rng();
+    let mut orders = Vec::new();
+    let load = |w: &World, orders: &mut Vec<(String, u64)>, rng: &mut rand::rngs::ThreadRng| {
+        for _ in 0..8 {
+            let i = rng.gen_range(0..w.skus);
+            w.magento.set_source_qty(&sku(i), "default", Decimal::from(rng.gen_range(5..50)));
+        }
+        let reference = format!("JLP{:05}", orders.len() + 1);
+        let id = w.edge.create_order(w.order(&reference, &[(rng.gen_range(0..w.skus), 1)], orders.len()));
+        orders.push((reference, id));
+    };
+    // Phase 1: one replica.
+    let p1 = Instant::now();
+    while p1.elapsed() < Duration::from_secs(8) {
+        load(&w, &mut orders, &mut rng);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let rate1 = list_calls(&w, p1) as f64 / p1.elapsed().as_secs_f64();
+    // Phase 2: both replicas; Magento's webhooks now go to the second one.
+    let b = w.spawn("replica-b", &[]);
+    b.wait_up(60).await;
+    w.magento.set_webhook_target(&b.webhook_url(), &whsec());
+    let p2 = Instant::now();
+    while p2.elapsed() < Duration::from_secs(12) {
+        load(&w, &mut orders, &mut rng);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let rate2 = list_calls(&w, p2) as f64 / p2.elapsed().as_secs_f64();
+    // Orders the service cancelled itself (a line short of stock) are never injected.
+    let db = w.db().await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut short = Vec::new();
+    loop {
+        short.clear();
+        let mut settled = true;
+        for o in &orders {
+            let stored = jlbridge::store::orders::get(&db, &o.0).await.ok().flatten();
+            if stored.is_some_and(|s| s.order.state == "cancelled") {
+                short.push(o.0.clone());
+            } else {
+                settled &= w.magento.orders_with_ext_id(&o.0).len() == 1;
+            }
+        }
+        if settled || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    orders.retain(|o| !short.contains(&o.0));
+    let not_once: Vec<_> = orders.iter().map(|o| (o.0.clone(), w.magento.orders_with_ext_id(&o.0).len())).filter(|o| o.1 != 1).collect();
+    assert!(not_once.is_empty(), "each order injected once: {not_once:?}");
+    let off = stock_converges(&w, 120).await;
+    assert!(off.is_empty(), "stock converges: {off:?}");
+    let dead = drained(&db, 60).await.expect("jobs drain");
+    let row = db
+        .query_one(Statement::from_string(db.get_database_backend(), "SELECT COUNT(*) AS n, COALESCE(MAX(attempts), 0) AS m, COALESCE(SUM(CASE WHEN attempts > 1 THEN 1 ELSE 0 END), 0) AS r FROM jobs WHERE state = 'done'".to_owned()))
+        .await
+        .unwrap()
+        .unwrap();
+    let (jobs, max_attempts, rerun): (i64, i32, i64) = (row.try_get("", "n").unwrap(), row.try_get("", "m").unwrap(), row.try_get("", "r").unwrap());
+    assert_eq!(rerun, 0, "every job ran once (no fault was injected): {rerun} jobs ran more than once");
+    let dups = orders.iter().filter(|o| w.magento.orders_with_ext_id(&o.0).len() != 1).count();
+    let acks: usize = orders.iter().map(|o| w.edge.calls().iter().filter(|c| c.method == "POST" && c.path == format!("/restapi/v4/orders/{}/acknowledge/", o.1) && c.status < 300 && c.fault.is_none()).count()).sum();
+    assert_eq!(acks, orders.len(), "each order acknowledged once");
+    assert!(rate2 <= rate1 * 1.5 + 0.2, "the order poller runs once: {rate1:.2} list calls/s alone, {rate2:.2} with two replicas");
+    let peak = max_in_window(&w.edge.calls(), window);
+    assert!(peak <= limit as usize, "{peak} calls in one window across both replicas (limit {limit})");
+    let (files, bytes) = w.assert_no_leaks();
+    record(
+        "3 replicas (PostgreSQL)",
+        "pass",
+        &[
+            ("replicas", "2".into()),
+            ("orders", orders.len().to_string()),
+            ("duplicates", dups.to_string()),
+            ("cancelled by the service (short of stock)", short.len().to_string()),
+            ("acknowledgements", format!("{acks} for {} orders", orders.len())),
+            ("jobs done/run twice/max attempts", format!("{jobs}/{rerun}/{max_attempts}")),
+            ("dead jobs", dead.to_string()),
+            ("poller list calls/s one vs two replicas", format!("{rate1:.2} vs {rate2:.2}")),
+            ("peak calls/window", format!("{peak}/{limit}")),
+            ("logs scanned", format!("{files} files, {bytes} B")),
+        ],
+    );
+}
