@@ -2,7 +2,7 @@
 //! (`SKU-000000` ↔ part `60000000`…), rows written in bulk.
 use base64::Engine;
 use jlbridge::app::App;
-use jlbridge::config::{Config, Secret, StringList};
+use jlbridge::config::{Config, StringList};
 use jlbridge::domain::webhook_signature::sign;
 use jlbridge::sandbox::edge::{self, EdgeSandbox, EdgeSandboxConfig};
 use jlbridge::sandbox::magento::MagentoSandbox;
@@ -54,11 +54,7 @@ pub async fn start(
     c.http.listen = "127.0.0.1:0".into();
     c.grpc.listen = "127.0.0.1:0".into();
     c.webhooks.secrets = StringList(vec![format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(KEY))]);
-    c.magento.base_url = Some(magento.base_url());
-    c.magento.token = Some(Secret::new(magento.token()));
-    c.edge.base_url = Some(edge.base_url().to_owned());
-    c.edge.username = Some(edge.config().username.clone());
-    c.edge.password = Some(Secret::new(edge.config().password.clone()));
+    jlbridge::sandbox::point_config(&mut c, &edge, &magento);
     c.edge.rate_limit = rate_per_window;
     c.edge.rate_window_ms = window.as_millis() as u64;
     c.edge.timeout_secs = 10;

@@ -41,11 +41,7 @@ fn config(opts: &DemoOptions, w: &world::World, secret: &str) -> Config {
     c.grpc.listen = "127.0.0.1:0".into();
     c.grpc.tokens = StringList(vec!["read:demo-read".into(), "operate:demo-operate".into()]);
     c.webhooks.secrets = StringList(vec![secret.to_owned()]);
-    c.magento.base_url = Some(w.magento.base_url());
-    c.magento.token = Some(crate::config::Secret::new(w.magento.token()));
-    c.edge.base_url = Some(w.edge.base_url().to_owned());
-    c.edge.username = Some(w.edge.config().username.clone());
-    c.edge.password = Some(crate::config::Secret::new(w.edge.config().password.clone()));
+    crate::sandbox::point_config(&mut c, &w.edge, &w.magento);
     c.carriers.map = StringList(CARRIER_MAP.split(',').map(str::to_owned).collect());
     c.orders.poll_interval_secs = 2;
     c.shipments.catch_up_interval_secs = 15;

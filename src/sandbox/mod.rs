@@ -8,3 +8,14 @@ pub mod magento;
 
 pub use call_log::{CallLog, CallRecord};
 pub use faults::{Fault, FaultPlan, FaultRule};
+
+/// Points a configuration at the two sandboxes: Magento's URL and token, The Edge's URL and
+/// login (what `jlbridge demo`, the tests and the benchmarks each set).
+pub fn point_config(c: &mut crate::config::Config, edge: &edge::EdgeSandbox, magento: &magento::MagentoSandbox) {
+    use crate::config::Secret;
+    c.magento.base_url = Some(magento.base_url());
+    c.magento.token = Some(Secret::new(magento.token()));
+    c.edge.base_url = Some(edge.base_url().to_owned());
+    c.edge.username = Some(edge.config().username.clone());
+    c.edge.password = Some(Secret::new(edge.config().password.clone()));
+}

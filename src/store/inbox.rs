@@ -10,7 +10,7 @@ mod group_commit;
 pub use group_commit::{InboxWriter, WriterOptions};
 
 use super::exceptions::{self, NewException};
-use super::jobs::{JobKind, NewJob};
+use super::jobs::{enqueue_many, JobKind, NewJob};
 use super::{now_ms, stmt};
 use crate::domain::exception::ExceptionKind;
 use crate::domain::webhook_event::{Event, EventData, WebhookJob};
@@ -101,7 +101,7 @@ pub fn unprocessable(webhook_id: &str, event_type: &str) -> NewException {
     .with_detail(serde_json::json!({ "webhook_id": webhook_id, "type": event_type }))
 }
 
-/// Rows per multi-row INSERT (at most 8 values each: far below either database's limit).
+/// Rows per multi-row INSERT (6 values each: far below either database's limit).
 const ROWS_PER_INSERT: usize = 200;
 
 /// `($1, $2, …)`: `width` placeholders numbered from `first + 1`.
@@ -176,57 +176,8 @@ pub async fn write_all<C: ConnectionTrait>(
             }
         }
     }
-    let jobs_added = enqueue_all(conn, &jobs, max_attempts, now).await?;
+    let jobs_added = enqueue_many(conn, &jobs, max_attempts).await?.len() as u64;
     Ok(Written { stored, jobs_added })
-}
-
-/// `store::jobs::enqueue` for many jobs in one statement (the same row, the same dedupe rule:
-/// a job whose dedupe key exists is not added). Returns how many were added.
-async fn enqueue_all<C: ConnectionTrait>(
-    conn: &C,
-    jobs: &[&NewJob],
-    max_attempts: u32,
-    now: i64,
-) -> Result<u64, DbErr> {
-    let mut added = 0;
-    for chunk in jobs.chunks(ROWS_PER_INSERT) {
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 6);
-        let mut rows = Vec::with_capacity(chunk.len());
-        for (r, job) in chunk.iter().enumerate() {
-            let p = |k: usize| format!("${}", r * 8 + k);
-            rows.push(format!(
-                "({}, {}, {}, 'queued', {}, 0, {}, {}, {}, {})",
-                p(1),
-                p(2),
-                p(3),
-                p(4),
-                p(5),
-                p(6),
-                p(7),
-                p(8)
-            ));
-            values.extend([
-                job.kind.as_str().into(),
-                job.payload.to_string().into(),
-                job.dedupe_key.clone().into(),
-                job.priority.into(),
-                (max_attempts as i32).into(),
-                (now + job.delay.as_millis() as i64).into(),
-                now.into(),
-                now.into(),
-            ]);
-        }
-        let sql = format!(
-            "INSERT INTO jobs (kind, payload, dedupe_key, state, priority, attempts, max_attempts, run_at, created_at, updated_at) \
-             VALUES {} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-            rows.join(", ")
-        );
-        added += conn
-            .query_all(stmt(conn.get_database_backend(), &sql, values))
-            .await?
-            .len() as u64;
-    }
-    Ok(added)
 }
 
 /// Stores one event in its own transaction; returns once committed.

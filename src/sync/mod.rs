@@ -1,6 +1,7 @@
 //! The flows and their schedulers.
 pub mod finance;
 pub mod orders;
+pub mod sheet;
 pub mod shipments;
 pub mod singleton;
 pub mod stock;

@@ -3,7 +3,7 @@
 use crate::support::*;
 use base64::Engine;
 use jlbridge::app::App;
-use jlbridge::config::{Config, Secret, StringList};
+use jlbridge::config::{Config, StringList};
 use jlbridge::domain::buffer::BufferRules;
 use jlbridge::domain::order::PartNumber;
 use jlbridge::domain::webhook_signature::sign;
@@ -63,11 +63,7 @@ impl StockRig {
         c.http.listen = "127.0.0.1:0".into();
         c.grpc.listen = "127.0.0.1:0".into();
         c.webhooks.secrets = StringList(vec![format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(KEY))]);
-        c.magento.base_url = Some(magento.base_url());
-        c.magento.token = Some(Secret::new(magento.token()));
-        c.edge.base_url = Some(edge.base_url().to_owned());
-        c.edge.username = Some(edge.config().username.clone());
-        c.edge.password = Some(Secret::new(edge.config().password.clone()));
+        jlbridge::sandbox::point_config(&mut c, &edge, &magento);
         c.edge.rate_limit = o.rate_limit;
         c.edge.rate_window_ms = o.window.as_millis() as u64;
         c.edge.timeout_secs = 10;

@@ -7,5 +7,5 @@ mod worker;
 
 pub use error::JobError;
 pub use kind::JobKind;
-pub use queue::{enqueue, ClaimedJob, FailOutcome, NewJob, Queue, QueueDepth};
+pub use queue::{enqueue, enqueue_many, ClaimedJob, FailOutcome, NewJob, Queue, QueueDepth};
 pub use worker::{JobHandler, JobObserver, JobOutcome, WorkerPool, WorkerPulse};

@@ -5,6 +5,7 @@ use crate::domain::retry::{RetryPolicy, Transience};
 use crate::store::exceptions::{self, NewException};
 use crate::store::{now_ms, stmt};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, TransactionTrait, Value};
+use std::borrow::Borrow;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -41,13 +42,40 @@ impl NewJob {
 /// Adds a job inside the caller's connection or transaction. Returns its id, or `None` when
 /// a job with the same dedupe key already exists.
 pub async fn enqueue<C: ConnectionTrait>(conn: &C, job: &NewJob, max_attempts: u32) -> Result<Option<i64>, DbErr> {
+    Ok(enqueue_many(conn, &[job], max_attempts).await?.into_iter().next())
+}
+
+/// Rows per multi-row INSERT (8 values each: far below either database's limit).
+const ROWS_PER_INSERT: usize = 200;
+
+/// `enqueue` for many jobs, one multi-row INSERT per 200 jobs, inside the caller's connection
+/// or transaction (the same row, the same dedupe rule: a job whose dedupe key exists is not
+/// added). Returns the ids of the jobs added. Takes `&[NewJob]` or `&[&NewJob]`.
+pub async fn enqueue_many<C: ConnectionTrait, J: Borrow<NewJob>>(
+    conn: &C,
+    jobs: &[J],
+    max_attempts: u32,
+) -> Result<Vec<i64>, DbErr> {
     let now = now_ms();
-    let row = conn
-        .query_one(stmt(
-            conn.get_database_backend(),
-            "INSERT INTO jobs (kind, payload, dedupe_key, state, priority, attempts, max_attempts, run_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, 'queued', $4, 0, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-            [
+    let mut ids = Vec::new();
+    for chunk in jobs.chunks(ROWS_PER_INSERT) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 8);
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (r, job) in chunk.iter().enumerate() {
+            let job = job.borrow();
+            let p = |k: usize| format!("${}", r * 8 + k);
+            rows.push(format!(
+                "({}, {}, {}, 'queued', {}, 0, {}, {}, {}, {})",
+                p(1),
+                p(2),
+                p(3),
+                p(4),
+                p(5),
+                p(6),
+                p(7),
+                p(8)
+            ));
+            values.extend([
                 job.kind.as_str().into(),
                 job.payload.to_string().into(),
                 job.dedupe_key.clone().into(),
@@ -56,10 +84,18 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, job: &NewJob, max_attempts: u
                 (now + job.delay.as_millis() as i64).into(),
                 now.into(),
                 now.into(),
-            ],
-        ))
-        .await?;
-    row.map(|r| r.try_get::<i64>("", "id")).transpose()
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO jobs (kind, payload, dedupe_key, state, priority, attempts, max_attempts, run_at, created_at, updated_at) \
+             VALUES {} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+            rows.join(", ")
+        );
+        for row in conn.query_all(stmt(conn.get_database_backend(), &sql, values)).await? {
+            ids.push(row.try_get::<i64>("", "id")?);
+        }
+    }
+    Ok(ids)
 }
 
 /// A job this worker holds the lease of.

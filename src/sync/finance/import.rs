@@ -2,7 +2,7 @@
 //! (idempotent per week; a corrected report replaces the old one with an audit entry), then
 //! match the week, and the week before (its last-day sales may be in this report).
 use super::reconcile::{compute_week, reconcile_week};
-use super::table;
+use crate::sync::sheet as table;
 use crate::domain::money::Currency;
 use crate::domain::sales_report::{self, Report};
 use crate::domain::settlement::Reconciliation;

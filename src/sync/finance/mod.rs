@@ -4,7 +4,6 @@ pub mod import;
 pub mod inbox;
 pub mod reconcile;
 pub mod summary_csv;
-mod table;
 
 pub use import::{import_file, ImportOutcome};
 pub use reconcile::{compute_week, reconcile_order, reconcile_week};

@@ -1,74 +1,13 @@
 //! Reads John Lewis's mapping spreadsheet (CSV, or the first sheet of an XLSX/XLS/ODS file)
-//! into text cells, then checks it with `domain::mapping_sheet`.
+//! into text cells (`sync::sheet`), then checks it with `domain::mapping_sheet`.
 use crate::domain::mapping_sheet::{self, Sheet};
-use anyhow::{anyhow, Context};
-use calamine::{Data, Reader};
+use crate::sync::sheet;
+use anyhow::anyhow;
 use std::path::Path;
-
-/// A table of text cells: the header, then the rows, and the spreadsheet row of the header.
-struct Table {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-    header_row: usize,
-}
-
-fn is_workbook(path: &Path) -> bool {
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    matches!(ext.as_deref(), Some("xlsx" | "xlsm" | "xlsb" | "xls" | "ods"))
-}
-
-/// A cell as the text a person sees; whole numbers without `.0` (part numbers are numbers in Excel).
-fn cell_text(d: &Data) -> String {
-    match d {
-        Data::Empty | Data::Error(_) => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(dt) => dt.to_string(),
-    }
-}
-
-fn read_workbook(path: &Path) -> anyhow::Result<Table> {
-    let mut wb = calamine::open_workbook_auto(path).with_context(|| format!("opening {}", path.display()))?;
-    let range = wb
-        .worksheet_range_at(0)
-        .ok_or_else(|| anyhow!("{} has no sheet", path.display()))?
-        .with_context(|| format!("reading the first sheet of {}", path.display()))?;
-    let header_row = range.start().map(|(r, _)| r as usize + 1).unwrap_or(1);
-    let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
-    let mut rows = range.rows().map(|r| {
-        let mut v: Vec<String> = vec![String::new(); first_col];
-        v.extend(r.iter().map(cell_text));
-        v
-    });
-    let header = rows.next().unwrap_or_default();
-    Ok(Table { header, rows: rows.collect(), header_row })
-}
-
-fn read_csv(path: &Path) -> anyhow::Result<Table> {
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_path(path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    let mut all = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let rec = rec.with_context(|| format!("{} line {}", path.display(), i + 1))?;
-        all.push(rec.iter().map(str::to_owned).collect::<Vec<_>>());
-    }
-    let mut rows = all.into_iter();
-    let mut header = rows.next().unwrap_or_default();
-    if let Some(first) = header.first_mut() {
-        *first = first.trim_start_matches('\u{feff}').to_owned();
-    }
-    Ok(Table { header, rows: rows.collect(), header_row: 1 })
-}
 
 /// Reads and checks a mapping file; row numbers in the result are the file's own.
 pub fn read(path: &Path) -> anyhow::Result<Sheet> {
-    let t = if is_workbook(path) { read_workbook(path)? } else { read_csv(path)? };
+    let t = sheet::read(path)?;
     let mut sheet = mapping_sheet::check(&t.header, &t.rows).map_err(|e| anyhow!("{}: {e}", path.display()))?;
     let shift = t.header_row - 1;
     sheet.accepted.iter_mut().for_each(|r| r.row += shift);

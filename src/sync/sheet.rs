@@ -1,9 +1,13 @@
-//! Reads a sales report file into text cells: CSV, or the first sheet of an XLSX/XLS/ODS
-//! workbook (dates as `YYYY-MM-DD`, numbers as the shortest decimal text that round-trips).
+//! Reads a tabular file into text cells: CSV, or the first sheet of an XLSX/XLS/ODS workbook.
+//! Used by the finance sales-report import and the stock mapping file. Cells read as the text a
+//! person sees: dates as `YYYY-MM-DD`, whole numbers without `.0` (part numbers are numbers in
+//! Excel; a leading zero typed into a number cell is already lost), other numbers as the shortest
+//! decimal text that round-trips. CSV cells are kept verbatim (leading zeros stay).
 use anyhow::{anyhow, Context};
 use calamine::{Data, Reader};
 use std::path::Path;
 
+/// A table of text cells: the header, then the rows, and the spreadsheet row of the header.
 pub struct Table {
     pub header: Vec<String>,
     pub rows: Vec<Vec<String>>,
@@ -71,10 +75,26 @@ fn read_csv(path: &Path) -> anyhow::Result<Table> {
     Ok(Table { header, rows: rows.collect(), header_row: 1 })
 }
 
+/// Reads `path` as a workbook when its extension says so (xlsx/xlsm/xlsb/xls/ods), else as CSV.
 pub fn read(path: &Path) -> anyhow::Result<Table> {
     if is_workbook(path) {
         read_workbook(path)
     } else {
         read_csv(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_read_as_the_text_a_person_sees() {
+        assert_eq!(cell_text(&Data::Float(58000128.0)), "58000128");
+        assert_eq!(cell_text(&Data::Float(12.5)), "12.5");
+        assert_eq!(cell_text(&Data::Int(7)), "7");
+        assert_eq!(cell_text(&Data::String("00123".into())), "00123");
+        let d = Data::DateTime(calamine::ExcelDateTime::new(45292.0, calamine::ExcelDateTimeType::DateTime, false));
+        assert_eq!(cell_text(&d), "2024-01-01");
     }
 }
