@@ -190,22 +190,23 @@ pub fn ack_items(lines: &[AckLine]) -> wire::Items<wire::AckItem> {
     }
 }
 
+/// A backorder line is an acknowledgement line whose sub-status and new dispatch date are
+/// required: the same wire body.
 pub fn backorder_items(lines: &[BackorderLine]) -> wire::Items<wire::AckItem> {
-    wire::Items {
-        items: lines
-            .iter()
-            .map(|l| wire::AckItem {
-                part_number: l.part_number.0.clone(),
-                line_ref: l.line_ref.clone(),
-                quantity: l.quantity,
-                sub_status: Some(l.sub_status.clone()),
-                supplier_dispatch_date: Some(l.dispatch_date.format(DATETIME_19).to_string()),
-                supplier_delivery_date: l.delivery_date.map(|d| d.format(DATETIME_19).to_string()),
-                comment: l.comment.clone(),
-                fulfillment_route: l.fulfillment_route.clone(),
-            })
-            .collect(),
-    }
+    let as_ack: Vec<AckLine> = lines
+        .iter()
+        .map(|l| AckLine {
+            line_ref: l.line_ref.clone(),
+            part_number: l.part_number.clone(),
+            quantity: l.quantity,
+            sub_status: Some(l.sub_status.clone()),
+            dispatch_date: Some(l.dispatch_date),
+            delivery_date: l.delivery_date,
+            comment: l.comment.clone(),
+            fulfillment_route: l.fulfillment_route.clone(),
+        })
+        .collect();
+    ack_items(&as_ack)
 }
 
 pub fn cancel_items(lines: &[CancelLine]) -> wire::Items<wire::CancelItem> {
