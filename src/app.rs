@@ -122,7 +122,9 @@ pub struct App {
 impl App {
     /// Connects, migrates (unless told not to), binds both listeners and starts everything.
     pub async fn start(config: Config) -> anyhow::Result<App> {
-        let db = store::connect(&config.database).await.context("connecting to the database (database.url)")?;
+        let db = store::connect_with(&config.database, store::Checkpoints::Background)
+            .await
+            .context("connecting to the database (database.url)")?;
         if config.database.migrate_on_start {
             store::migrate(&db).await.context("applying database migrations")?;
         }
@@ -148,6 +150,9 @@ impl App {
             stock: Default::default(),
         };
         let mut tasks = JoinSet::new();
+        // SQLite: WAL checkpoints in the background, never inside a commit (no-op on PostgreSQL).
+        let checkpoints = store::checkpoint::run(state.db.clone(), Default::default(), shutdown.clone());
+        tasks.spawn(checkpoints);
         let gauges = crate::observability::spawn_gauges(queue.clone(), Duration::from_secs(5), shutdown.clone());
         tasks.spawn(async move {
             let _ = gauges.await;

@@ -69,7 +69,9 @@ impl Ops {
 
     /// Opens (or counts again) the exception for its kind and entity.
     pub async fn raise_exception(&self, e: NewException) -> Result<Raised, DbErr> {
-        let raised = store_exceptions::raise(self.db(), &e).await?;
+        let txn = crate::store::begin_write(self.db()).await?;
+        let raised = store_exceptions::raise(&txn, &e).await?;
+        txn.commit().await?;
         self.exception_raised(&e, raised);
         Ok(raised)
     }

@@ -9,6 +9,7 @@ mod m20261127_000020_orders;
 mod m20261127_000030_dispatch_ledger;
 mod m20261127_000040_finance;
 mod m20261127_000050_sftp;
+mod m20261127_000060_jobs_claim_order;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000030_dispatch_ledger::Migration),
             Box::new(m20261127_000040_finance::Migration),
             Box::new(m20261127_000050_sftp::Migration),
+            Box::new(m20261127_000060_jobs_claim_order::Migration),
         ]
     }
 }

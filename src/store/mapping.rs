@@ -2,7 +2,7 @@
 use super::entities::product_mapping::{self, Entity as Mappings};
 use super::{now_ms, stmt};
 use crate::domain::order::PartNumber;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 pub use product_mapping::Model as Mapping;
 
@@ -28,7 +28,7 @@ pub struct ImportCounts {
 
 /// Adds or updates every row in one transaction. The file is the newer word: a part number
 /// now given to another SKU leaves its old SKU; a changed part number forgets the product id.
-pub async fn import<C: TransactionTrait + ConnectionTrait>(db: &C, rows: &[MappingRow]) -> Result<ImportCounts, DbErr> {
+pub async fn import<C: crate::store::BeginWrite>(db: &C, rows: &[MappingRow]) -> Result<ImportCounts, DbErr> {
     let txn = crate::store::begin_write(db).await?;
     let b = txn.get_database_backend();
     let now = now_ms();

@@ -10,31 +10,55 @@ pub mod jobs;
 pub mod mapping;
 pub mod orders;
 pub mod stock;
+pub mod checkpoint;
 mod sql;
 mod time;
+mod writer;
 
 pub use sql::stmt;
 pub use time::now_ms;
+pub use writer::{begin_write, write_turn, BeginWrite, WriteTurn, WriteTxn};
 
 use crate::config::DatabaseConfig;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 use std::time::Duration;
 
-/// Opens the pool. SQLite runs in WAL mode with a busy timeout so several tasks can write.
+/// Who checkpoints SQLite's write-ahead log (moves committed pages into the database file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checkpoints {
+    /// SQLite itself, inside whichever commit passes 1,000 WAL pages (tools, tests).
+    Automatic,
+    /// Never a commit: `wal_autocheckpoint=0` on every connection, and the caller runs
+    /// [`checkpoint::run`] (the service does), so no writer waits for a checkpoint.
+    Background,
+}
+
+/// Opens the pool. SQLite runs in WAL mode with a busy timeout so several tasks can write;
+/// checkpoints are SQLite's own (see [`connect_with`]).
 pub async fn connect(cfg: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
+    connect_with(cfg, Checkpoints::Automatic).await
+}
+
+/// Opens the pool, choosing who checkpoints the SQLite WAL (no effect on PostgreSQL).
+pub async fn connect_with(cfg: &DatabaseConfig, checkpoints: Checkpoints) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(cfg.url.clone());
     opts.max_connections(cfg.max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
+        .map_sqlx_sqlite_opts(move |o| {
+            let o = o
+                .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(15))
-                .create_if_missing(true)
+                .create_if_missing(true);
+            match checkpoints {
+                Checkpoints::Automatic => o,
+                Checkpoints::Background => o.pragma("wal_autocheckpoint", "0"),
+            }
         });
     Database::connect(opts).await
 }
@@ -50,23 +74,6 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     } else {
         Migrator::up(db, None).await
     }
-}
-
-/// Begins a transaction that will write. On SQLite it takes the write lock at once (a tiny
-/// no-op write), so a transaction that reads and then writes waits in the busy handler instead
-/// of failing with "database is locked" when another writer committed in between. Use it for
-/// every transaction that writes.
-pub async fn begin_write<C: TransactionTrait + ConnectionTrait>(db: &C) -> Result<DatabaseTransaction, DbErr> {
-    let txn = db.begin().await?;
-    if txn.get_database_backend() == DbBackend::Sqlite {
-        txn.execute(stmt(
-            DbBackend::Sqlite,
-            "INSERT INTO sync_cursors (name, value, updated_at) VALUES ('store.write_lock', '', 0) ON CONFLICT (name) DO NOTHING",
-            [],
-        ))
-        .await?;
-    }
-    Ok(txn)
 }
 
 /// A cheap round trip for readiness checks.

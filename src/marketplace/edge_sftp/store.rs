@@ -2,7 +2,7 @@
 //! imported, stock waiting for the next inventory file.
 use crate::domain::order::{MarketplaceOrder, OrderStatus};
 use crate::store::{now_ms, stmt};
-use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr};
 
 /// A file row.
 #[derive(Debug, Clone)]
@@ -113,7 +113,7 @@ pub async fn orders_in<C: ConnectionTrait>(c: &C, status: &OrderStatus) -> Resul
 }
 
 /// Records an order from `file`, or says which file already brought that order number.
-pub async fn import_order<C: TransactionTrait + ConnectionTrait>(db: &C, folder: &str, file: &str, o: &MarketplaceOrder) -> Result<Result<(), String>, DbErr> {
+pub async fn import_order<C: crate::store::BeginWrite>(db: &C, folder: &str, file: &str, o: &MarketplaceOrder) -> Result<Result<(), String>, DbErr> {
     let txn = crate::store::begin_write(db).await?;
     let number = o.reference.0.as_str();
     if let Some((earlier, _)) = order(&txn, number).await? {

@@ -1,10 +1,12 @@
-//! Enqueue, claim (leased), heartbeat, complete, fail, re-queue. The claim is one statement:
-//! `FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite the UPDATE itself holds the write lock.
+//! Enqueue, claim (leased), heartbeat, complete, fail, re-queue. The claim is one UPDATE
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL) and its attempt rows, in one transaction. On SQLite
+//! every write here takes its turn with the other writers (`store::begin_write`/`write_turn`),
+//! so the workers cannot starve the webhook receiver, nor it them.
 use super::{JobError, JobKind};
 use crate::domain::retry::{RetryPolicy, Transience};
 use crate::store::exceptions::{self, NewException};
-use crate::store::{now_ms, stmt};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, TransactionTrait, Value};
+use crate::store::{begin_write, now_ms, stmt, write_turn};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Value};
 use std::borrow::Borrow;
 use std::sync::Arc;
 use std::time::Duration;
@@ -153,7 +155,9 @@ impl Queue {
 
     /// Enqueues on the queue's own connection and wakes the workers.
     pub async fn push(&self, job: &NewJob) -> Result<Option<i64>, DbErr> {
-        let id = enqueue(&self.db, job, self.policy.max_attempts()).await?;
+        let txn = begin_write(&self.db).await?;
+        let id = enqueue(&txn, job, self.policy.max_attempts()).await?;
+        txn.commit().await?;
         self.wake();
         Ok(id)
     }
@@ -171,7 +175,8 @@ impl Queue {
         self.db.get_database_backend()
     }
 
-    /// Claims up to `limit` due jobs of the given kinds (or whose lease expired) for `worker`.
+    /// Claims up to `limit` due jobs of the given kinds (or whose lease expired) for `worker`:
+    /// the jobs and their attempt rows in one transaction.
     pub async fn claim(&self, worker: &str, kinds: &[JobKind], limit: u32) -> Result<Vec<ClaimedJob>, DbErr> {
         if kinds.is_empty() || limit == 0 {
             return Ok(Vec::new());
@@ -179,26 +184,54 @@ impl Queue {
         let now = now_ms();
         let token = format!("{worker}/{}", uuid::Uuid::new_v4());
         let lease_until = now + self.lease.as_millis() as i64;
-        let kinds_in = (0..kinds.len()).map(|i| format!("${}", i + 6)).collect::<Vec<_>>().join(", ");
-        let lock = if self.backend() == DbBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+        // Placeholders are numbered in the order the values are pushed (each used once).
+        let mut values: Vec<Value> = vec![lease_until.into(), token.clone().into(), now.into()];
+        let arg = |values: &mut Vec<Value>, v: Value| {
+            values.push(v);
+            format!("${}", values.len())
+        };
+        let kinds_in = |values: &mut Vec<Value>| {
+            kinds.iter().map(|k| arg(values, k.as_str().into())).collect::<Vec<_>>().join(", ")
+        };
+        let pick = if self.backend() == DbBackend::Postgres {
+            let (due, expired) = (arg(&mut values, now.into()), arg(&mut values, now.into()));
+            let of_kinds = kinds_in(&mut values);
+            let limit = arg(&mut values, (limit as i64).into());
+            format!(
+                "SELECT id FROM jobs WHERE ((state = 'queued' AND run_at <= {due}) OR (state = 'running' AND lease_until < {expired})) \
+                 AND kind IN ({of_kinds}) ORDER BY priority DESC, run_at, id LIMIT {limit} FOR UPDATE SKIP LOCKED"
+            )
+        } else {
+            // The best `limit` due queued jobs and the best `limit` expired leases, then the best
+            // of those: each half walks the `jobs_claim_order` index in order and stops early
+            // (`+run_at` keeps SQLite from choosing the run_at index and sorting every queued job).
+            let part = |values: &mut Vec<Value>, due: &str| {
+                let at = arg(values, now.into());
+                let of_kinds = kinds_in(values);
+                let limit = arg(values, (limit as i64).into());
+                format!(
+                    "SELECT id, priority, run_at FROM (SELECT id, priority, run_at FROM jobs WHERE {due} {at} \
+                     AND kind IN ({of_kinds}) ORDER BY priority DESC, run_at, id LIMIT {limit})"
+                )
+            };
+            let queued = part(&mut values, "state = 'queued' AND +run_at <=");
+            let expired = part(&mut values, "state = 'running' AND lease_until <");
+            let limit = arg(&mut values, (limit as i64).into());
+            format!("SELECT id FROM ({queued} UNION ALL {expired}) ORDER BY priority DESC, run_at, id LIMIT {limit}")
+        };
         let sql = format!(
             "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, lease_token = $2, updated_at = $3 \
-             WHERE id IN (SELECT id FROM jobs WHERE ((state = 'queued' AND run_at <= $4) OR (state = 'running' AND lease_until < $5)) \
-             AND kind IN ({kinds_in}) ORDER BY priority DESC, run_at, id LIMIT ${} {lock}) \
-             RETURNING id, kind, payload, dedupe_key, attempts, max_attempts",
-            kinds.len() + 6
+             WHERE id IN ({pick}) RETURNING id, kind, payload, dedupe_key, attempts, max_attempts"
         );
-        let mut values: Vec<Value> = vec![lease_until.into(), token.clone().into(), now.into(), now.into(), now.into()];
-        values.extend(kinds.iter().map(|k| Value::from(k.as_str())));
-        values.push((limit as i64).into());
-        let rows = self.db.query_all(stmt(self.backend(), &sql, values)).await?;
+        let txn = begin_write(&self.db).await?;
+        let rows = txn.query_all(stmt(self.backend(), &sql, values)).await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in rows {
-            let job = self.parse_claimed(&row, &token)?;
-            self.start_attempt(&job, worker, now).await?;
-            claimed.push(job);
+            claimed.push(self.parse_claimed(&row, &token)?);
         }
         claimed.sort_by_key(|j| j.id);
+        start_attempts(&txn, &claimed, worker, now).await?;
+        txn.commit().await?;
         Ok(claimed)
     }
 
@@ -216,29 +249,10 @@ impl Queue {
         })
     }
 
-    async fn start_attempt(&self, job: &ClaimedJob, worker: &str, now: i64) -> Result<(), DbErr> {
-        let b = self.backend();
-        // A previous attempt still marked running lost its worker: its lease expired.
-        self.db
-            .execute(stmt(
-                b,
-                "UPDATE job_attempts SET outcome = 'lease_expired', finished_at = $1 WHERE job_id = $2 AND outcome = 'running'",
-                [now.into(), job.id.into()],
-            ))
-            .await?;
-        self.db
-            .execute(stmt(
-                b,
-                "INSERT INTO job_attempts (job_id, attempt, worker, started_at, outcome) VALUES ($1, $2, $3, $4, 'running')",
-                [job.id.into(), (job.attempt as i32).into(), worker.into(), now.into()],
-            ))
-            .await?;
-        Ok(())
-    }
-
     /// Extends the lease; `false` when another worker has taken the job over.
     pub async fn heartbeat(&self, job: &ClaimedJob) -> Result<bool, DbErr> {
         let until = now_ms() + self.lease.as_millis() as i64;
+        let _turn = write_turn(&self.db).await?;
         let res = self
             .db
             .execute(stmt(
@@ -253,7 +267,7 @@ impl Queue {
     /// Marks the job done; `false` when the lease had been lost (the work may run again).
     pub async fn complete(&self, job: &ClaimedJob) -> Result<bool, DbErr> {
         let now = now_ms();
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let b = self.backend();
         let res = txn
             .execute(stmt(
@@ -281,7 +295,7 @@ impl Queue {
         let delay = retry_after
             .filter(|_| job.attempt < job.max_attempts)
             .and_then(|ra| self.policy.next_delay(job.attempt, ra, unit_random));
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let b = self.backend();
         let (state, run_at) = match delay {
             Some(d) => ("queued", now + d.as_millis() as i64),
@@ -326,6 +340,7 @@ impl Queue {
     /// Puts a dead (or finished) job back in the queue with a fresh attempt budget.
     pub async fn requeue(&self, job_id: i64) -> Result<bool, DbErr> {
         let now = now_ms();
+        let turn = write_turn(&self.db).await?;
         let res = self
             .db
             .execute(stmt(
@@ -334,6 +349,7 @@ impl Queue {
                 [now.into(), now.into(), job_id.into()],
             ))
             .await?;
+        drop(turn);
         self.wake();
         Ok(res.rows_affected() == 1)
     }
@@ -357,6 +373,40 @@ impl Queue {
         }
         Ok(d)
     }
+}
+
+/// The attempt rows of newly claimed jobs: the previous attempt of a reclaimed job (its worker
+/// lost it) is marked `lease_expired`, and a `running` row is added for each.
+async fn start_attempts<C: ConnectionTrait>(conn: &C, jobs: &[ClaimedJob], worker: &str, now: i64) -> Result<(), DbErr> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let b = conn.get_database_backend();
+    let ids = (0..jobs.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+    let mut values: Vec<Value> = vec![now.into()];
+    values.extend(jobs.iter().map(|j| Value::from(j.id)));
+    conn.execute(stmt(
+        b,
+        &format!("UPDATE job_attempts SET outcome = 'lease_expired', finished_at = $1 WHERE outcome = 'running' AND job_id IN ({ids})"),
+        values,
+    ))
+    .await?;
+    for chunk in jobs.chunks(ROWS_PER_INSERT) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 4);
+        for (r, j) in chunk.iter().enumerate() {
+            let p = |k: usize| format!("${}", r * 4 + k);
+            rows.push(format!("({}, {}, {}, {}, 'running')", p(1), p(2), p(3), p(4)));
+            values.extend([j.id.into(), (j.attempt as i32).into(), worker.into(), now.into()]);
+        }
+        conn.execute(stmt(
+            b,
+            &format!("INSERT INTO job_attempts (job_id, attempt, worker, started_at, outcome) VALUES {}", rows.join(", ")),
+            values,
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 async fn finish_attempt<C: ConnectionTrait>(

@@ -23,6 +23,7 @@ fn db_err(e: DbErr) -> JobError {
 /// Applies one observation; shared with reconciliation. Returns whether it was stored.
 pub async fn apply(db: &DatabaseConnection, rules: &BufferRules, o: &Observation) -> Result<Observed, DbErr> {
     let explanation = rules.compute(&o.sku, o.qty, chrono::Utc::now());
+    let _turn = crate::store::write_turn(db).await?;
     stock::observe(db, o, &explanation, now_ms()).await
 }
 
