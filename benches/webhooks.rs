@@ -13,7 +13,9 @@ use jlbridge::app::{App, AppState};
 use jlbridge::config::{Config, StringList};
 use jlbridge::domain::webhook_signature::sign;
 use jlbridge::http::webhooks;
+use jlbridge::domain::order::PartNumber;
 use jlbridge::store::checkpoint;
+use jlbridge::store::mapping::MappingRow;
 use jlbridge::store::entities::{job, webhook_inbox};
 use jlbridge::store::inbox::WriterOptions;
 use jlbridge::store::jobs::Queue;
@@ -265,6 +267,11 @@ async fn main() {
 
     let dir = tempfile::tempdir().unwrap();
     let app = App::start(config(&dir.path().join("bench.db"))).await.unwrap();
+    // The SKUs are mapped, as in production (an unmapped SKU would also count an exception).
+    let mappings: Vec<MappingRow> = (0..5000)
+        .map(|i| MappingRow { sku: format!("SKU-{i}"), part_number: PartNumber(format!("{}", 10_000_000 + i)), extra: None })
+        .collect();
+    jlbridge::store::mapping::import(&app.state.db, &mappings).await.unwrap();
     rows.push(
         measure("App::start, workers processing: SQLite FULL, group commit", app.http_addr, webhooks::PATH, Some(dir.path()))
             .await,
