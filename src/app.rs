@@ -6,7 +6,7 @@ use crate::alerts::Alerter;
 use crate::events::EventBus;
 use crate::ops::Ops;
 use crate::store;
-use crate::sync::orders::{OrderJobs, OrderPoller, OrdersFlow};
+use crate::sync::orders::{InjectWorker, OrderJobs, OrderPoller, OrdersFlow};
 use crate::sync::singleton::{Singleton, ORDER_POLLER_LOCK};
 use anyhow::Context;
 use async_trait::async_trait;
@@ -97,8 +97,8 @@ fn flow_statuses(config: &Config) -> Vec<FlowStatus> {
     ]
 }
 
-/// The orders flow: its job handler and its poller (a singleton loop).
-async fn wire_orders(state: &AppState) -> anyhow::Result<(OrderJobs, OrderPoller)> {
+/// The orders flow: its job handler, its batch injector and its poller (a singleton loop).
+async fn wire_orders(state: &AppState) -> anyhow::Result<(OrderJobs, InjectWorker, OrderPoller)> {
     let c = &state.config;
     // The shared clients: one rate limiter per account.
     let market = state.connectors.marketplace.clone().context("no marketplace client")?;
@@ -107,7 +107,10 @@ async fn wire_orders(state: &AppState) -> anyhow::Result<(OrderJobs, OrderPoller
     flow.ops = Some(state.ops.clone());
     let flow = Arc::new(flow);
     let singleton = Singleton::new(&state.db, &c.database.url, ORDER_POLLER_LOCK).await.context("order poller lock")?;
-    Ok((OrderJobs::all(flow.clone()), OrderPoller::new(flow, singleton).with_ops(state.ops.clone())))
+    let mut injector = InjectWorker::new(flow.clone());
+    injector.observer = Some(Arc::new(state.ops.clone()));
+    injector.poll = Duration::from_millis(state.config.jobs.poll_interval_ms);
+    Ok((OrderJobs::only(flow.clone(), &OrderJobs::PER_JOB), injector, OrderPoller::new(flow, singleton)))
 }
 
 /// A started service: its bound addresses, and the handle to stop it.
@@ -208,8 +211,9 @@ impl App {
         let orders_on = state.flows.iter().any(|f| f.name == "orders" && f.missing.is_empty());
         if orders_on {
             match wire_orders(&state).await {
-                Ok((jobs, poller)) => {
+                Ok((jobs, injector, poller)) => {
                     handlers.register(Arc::new(jobs));
+                    tasks.spawn(injector.run(shutdown.clone()));
                     tasks.spawn(poller.run(shutdown.clone()));
                 }
                 Err(e) => warn!(error = %e, "orders flow could not start"),

@@ -26,6 +26,11 @@ pub struct OrdersConfig {
     pub backorder_days: u32,
     /// Unfinished orders re-read one by one per cycle when the listings did not show them.
     pub reread_limit: u32,
+    /// Injection jobs one worker claims and runs as a batch (one claim, one Magento search,
+    /// one outcome transaction per batch).
+    pub inject_batch: u32,
+    /// Orders of the injection batches whose Magento calls are in flight at once.
+    pub inject_concurrency: u32,
 }
 
 impl Default for OrdersConfig {
@@ -40,6 +45,8 @@ impl Default for OrdersConfig {
             unfulfillable: UnfulfillableRule::Cancel,
             backorder_days: 5,
             reread_limit: 50,
+            inject_batch: 50,
+            inject_concurrency: 16,
         }
     }
 }
@@ -69,6 +76,12 @@ impl OrdersConfig {
                 "must be 1 to 255 characters",
                 "set `orders.fulfillment_route` to a value from John Lewis's list (e.g. \"Direct to customer\")",
             ));
+        }
+        if !(1..=500).contains(&self.inject_batch) {
+            errs.push(ConfigError::new("orders.inject_batch", "must be 1 to 500", "set `orders.inject_batch` (default 50)"));
+        }
+        if !(1..=256).contains(&self.inject_concurrency) {
+            errs.push(ConfigError::new("orders.inject_concurrency", "must be 1 to 256", "set `orders.inject_concurrency` (default 16)"));
         }
         if self.handling_days > 30 || self.delivery_days > 30 {
             errs.push(ConfigError::new("orders.handling_days", "handling and delivery days must be at most 30", "correct the [orders] section"));

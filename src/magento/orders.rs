@@ -4,6 +4,10 @@ use super::error::MagentoError;
 use super::search::{Filter, SearchCriteria};
 use super::wire::{comment_body, order_create_body, Order};
 use crate::domain::magento_order::MagentoOrderDraft;
+use std::collections::HashMap;
+
+/// Drafts looked up per `in` search (two lists of ~15-character ids: a short query string).
+pub const FIND_MANY_PER_SEARCH: usize = 100;
 
 /// How `create_order_once` ended; either way the order exists exactly once.
 #[derive(Debug, Clone)]
@@ -59,6 +63,41 @@ impl MagentoClient {
         }))
     }
 
+    /// The orders of many drafts, one search per 100 drafts: `increment_id in (…)` OR
+    /// `ext_order_id in (…)` in one filter group (`in` takes a comma-separated list). Keyed by
+    /// the draft's `ext_order_id`; a draft absent from the map has no Magento order. A draft
+    /// whose ids hold a comma (which `in` would split) is searched on its own.
+    pub async fn find_existing_many(&self, drafts: &[&MagentoOrderDraft]) -> Result<HashMap<String, Order>, MagentoError> {
+        let mut found = HashMap::new();
+        let (listable, odd): (Vec<&MagentoOrderDraft>, Vec<&MagentoOrderDraft>) =
+            drafts.iter().copied().partition(|d| !d.increment_id.contains(',') && !d.ext_order_id.contains(','));
+        for chunk in listable.chunks(FIND_MANY_PER_SEARCH) {
+            let list = |f: fn(&MagentoOrderDraft) -> &str| chunk.iter().map(|d| f(d)).collect::<Vec<_>>().join(",");
+            let criteria = SearchCriteria::new()
+                .any_of(vec![
+                    Filter { field: "increment_id".into(), value: list(|d| &d.increment_id), condition: "in".into() },
+                    Filter { field: "ext_order_id".into(), value: list(|d| &d.ext_order_id), condition: "in".into() },
+                ])
+                .sort_asc("entity_id");
+            let orders: Vec<Order> = self.search_all(&["orders"], criteria, 100).await?;
+            for d in chunk {
+                // Exact matches only (MySQL compares case-insensitively); the oldest first.
+                let hit = orders.iter().find(|o| {
+                    o.increment_id.as_deref() == Some(d.increment_id.as_str()) || o.ext_order_id.as_deref() == Some(d.ext_order_id.as_str())
+                });
+                if let Some(o) = hit {
+                    found.insert(d.ext_order_id.clone(), o.clone());
+                }
+            }
+        }
+        for d in odd {
+            if let Some(o) = self.find_existing(d).await? {
+                found.insert(d.ext_order_id.clone(), o);
+            }
+        }
+        Ok(found)
+    }
+
     /// `POST /V1/orders` as is. Magento refuses a second order with the same increment id in
     /// the store; prefer `create_order_once`. Note: this path makes no MSI reservation.
     pub async fn create_order(&self, draft: &MagentoOrderDraft) -> Result<Order, MagentoError> {
@@ -72,6 +111,12 @@ impl MagentoClient {
         if let Some(existing) = self.find_existing(draft).await? {
             return Ok(CreateOutcome::AlreadyExisted(existing));
         }
+        self.create_searched_absent(draft).await
+    }
+
+    /// The rest of `create_order_once` for a draft a search (e.g. `find_existing_many`) has
+    /// just found absent: create, and if that failed or timed out, search again.
+    pub async fn create_searched_absent(&self, draft: &MagentoOrderDraft) -> Result<CreateOutcome, MagentoError> {
         match self.create_order(draft).await {
             Ok(order) => Ok(CreateOutcome::Created(order)),
             Err(err) => match self.find_existing(draft).await {

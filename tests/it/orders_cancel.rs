@@ -89,6 +89,40 @@ async fn john_lewis_cancels_after_shipment_needs_a_person() {
     assert!(open[0].last_error.contains("shipped"));
 }
 
+/// The exception raised inside the cancellation's transaction is announced like every other
+/// (event stream and alerts, through `ops`) once committed, not only stored.
+#[tokio::test]
+async fn a_cancellation_blocked_by_the_shipment_is_alerted() {
+    use jlbridge::alerts::Alerter;
+    use jlbridge::events::{EventBus, SyncEvent};
+    use std::sync::Arc;
+    let rig = sqlite_rig(2).await;
+    let id = injected(&rig, "JL9100006").await;
+    let entity = orders::get(&rig.db, "JL9100006").await.unwrap().unwrap().order.magento_entity_id.unwrap();
+    rig.magento.ship(entity, &[(&sku(0), Decimal::ONE), (&sku(1), Decimal::from(2))], &[("dpd", "DPD", "155")], "default").unwrap();
+    rig.edge.request_cancellation(id, 126).unwrap();
+
+    let bus = EventBus::new();
+    let mut watched = bus.subscribe();
+    let mut flow = rig.flow(None).clone_with(rig.db.clone(), rig.queue.clone());
+    flow.ops = Some(jlbridge::ops::Ops::new(rig.queue.clone(), bus, Alerter::disabled()));
+    let flow = Arc::new(flow);
+    let w = rig.workers(flow.clone(), &ALL, 2);
+    assert!(rig.poller(flow).await.cycle().await.ok);
+    assert!(rig.idle(20).await);
+    w.shutdown().await;
+
+    let mut opened = Vec::new();
+    while let Ok(e) = watched.try_recv() {
+        if let SyncEvent::ExceptionOpened { exception_kind, entity, .. } = e.event {
+            opened.push((exception_kind, entity));
+        }
+    }
+    assert_eq!(opened, [("magento_rejected".to_owned(), "JL9100006".to_owned())], "announced once, after the commit");
+    let open = exceptions::list(&rig.db, Some(ExceptionKind::MagentoRejected), None, 0, 10).await.unwrap();
+    assert_eq!(open.len(), 1, "and stored");
+}
+
 fn canceled_webhook(reference: &str, webhook_id: &str) -> NewJob {
     let payload = json!({
         "webhook_id": webhook_id, "webhook_timestamp": 1_790_000_000, "event_timestamp_ms": 1_790_000_000_000i64,

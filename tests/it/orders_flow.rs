@@ -147,3 +147,67 @@ async fn orders_not_acknowledged_in_time_open_acknowledge_overdue() {
     w.shutdown().await;
     assert_eq!(exceptions::count_open(&rig.db, ExceptionKind::AcknowledgeOverdue).await.unwrap(), 0, "resolved by the acknowledgement");
 }
+
+/// The batch injector: 19 acknowledged orders in one batch; one search (`in` lists) looks
+/// them all up, each is created once; the create Magento refuses fails only its own job (which
+/// retries on its own and succeeds), the order that cannot be mapped only its own.
+#[tokio::test]
+async fn a_batch_searches_once_and_a_failing_order_fails_only_its_own_job() {
+    use jlbridge::store::jobs::JobKind;
+    let rig = sqlite_rig(3).await;
+    for i in 0..18 {
+        rig.edge.create_order(new_order(&format!("JL51{i:05}"), 1 + i % 3));
+    }
+    let mut bad_address = new_order("JL5300001", 1);
+    bad_address.ship_to.postal_code = "NOT A POSTCODE".into();
+    rig.edge.create_order(bad_address);
+    let flow = rig.flow(None);
+    // Acknowledge everything first, so the injection jobs are all due together: one batch.
+    let w = rig.workers(flow.clone(), &[JobKind::OrderAcknowledge], 4);
+    assert!(rig.poller(flow.clone()).await.cycle().await.ok);
+    let acknowledged = || async { orders::list(&rig.db, Some(OrderState::Acknowledged), 0, 100).await.is_ok_and(|l| l.len() == 19) };
+    assert!(crate::support::eventually(20, acknowledged).await, "all 19 acknowledged");
+    w.shutdown().await;
+    rig.magento.clear_calls();
+    // Magento refuses the first create it gets.
+    let refuse = FaultRule::new("/rest/default/V1/orders", Fault::Status(503)).method(axum::http::Method::POST).times(1);
+    rig.magento.faults().add(refuse);
+    let w = rig.workers(flow, &[JobKind::OrderInject], 4);
+    assert!(rig.idle(30).await);
+    w.shutdown().await;
+
+    let mut refused = Vec::new();
+    for i in 0..18 {
+        let r = format!("JL51{i:05}");
+        assert_eq!(rig.magento_copies(&r), 1, "{r} created once");
+        let o = orders::get(&rig.db, &r).await.unwrap().unwrap();
+        assert_eq!(o.state(), OrderState::Injected, "{r}");
+        let kinds: Vec<String> = orders::events(&rig.db, o.order.id).await.unwrap().into_iter().map(|e| e.kind).collect();
+        if kinds.contains(&"inject_failed".to_owned()) {
+            assert_eq!(kinds, ["downloaded", "acknowledged", "inject_failed", "injected", "magento_commented"], "{r}");
+            refused.push(r);
+        } else {
+            assert_eq!(kinds, ["downloaded", "acknowledged", "injected", "magento_commented"], "{r}");
+        }
+    }
+    assert_eq!(refused.len(), 1, "one create refused, the others went through: {refused:?}");
+    let calls = rig.magento.calls();
+    let searched = |r: &str| {
+        calls.iter().filter(|c| c.method == "GET" && c.path.ends_with("/V1/orders") && c.query.as_deref().is_some_and(|q| q.contains(r))).count()
+    };
+    let good = (0..18).map(|i| format!("JL51{i:05}")).find(|r| !refused.contains(r)).unwrap();
+    assert_eq!(searched(&good), 1, "one search for the batch, not one per order");
+    let batch_search = calls.iter().find(|c| c.method == "GET" && c.query.as_deref().is_some_and(|q| q.contains(&good))).unwrap();
+    let q = batch_search.query.as_deref().unwrap();
+    assert!(q.contains("JL5100000") && q.contains("JL5100017") && q.contains("conditionType%5D=in"), "{q}");
+    // The refused one searched again after its failed create, and once more on its retry.
+    assert_eq!(searched(&refused[0]), 3);
+
+    // The unmappable one: its own exception, no Magento order, its lease given back.
+    assert_eq!(rig.magento_copies("JL5300001"), 0);
+    let invalid = exceptions::list(&rig.db, Some(ExceptionKind::AddressInvalid), None, 0, 10).await.unwrap();
+    assert_eq!(invalid.iter().map(|e| e.entity.as_str()).collect::<Vec<_>>(), ["JL5300001"]);
+    let o = orders::get(&rig.db, "JL5300001").await.unwrap().unwrap();
+    assert_eq!(o.state(), OrderState::Acknowledged);
+    assert!(o.order.lease_token.is_none(), "lease released");
+}

@@ -12,7 +12,7 @@ use jlbridge::sandbox::edge::{self, EdgeSandbox, EdgeSandboxConfig, NewOrder};
 use jlbridge::sandbox::magento::MagentoSandbox;
 use jlbridge::store::jobs::{JobKind, Queue, WorkerPool};
 use jlbridge::store::{self, mapping};
-use jlbridge::sync::orders::{FaultHook, OrderJobs, OrderPoller, OrdersFlow};
+use jlbridge::sync::orders::{FaultHook, InjectWorker, OrderJobs, OrderPoller, OrdersFlow};
 use jlbridge::sync::singleton::{Singleton, ORDER_POLLER_LOCK};
 use rust_decimal::Decimal;
 use sea_orm::DatabaseConnection;
@@ -105,18 +105,29 @@ impl Rig {
         OrderPoller::new(flow, singleton)
     }
 
-    /// Starts a worker pool running `kinds` of the order jobs.
+    /// Starts workers running `kinds` of the order jobs, as the service does: a worker pool
+    /// for the per-job kinds, and the batch injector when `order.inject` is among them.
     pub fn workers(&self, flow: Arc<OrdersFlow>, kinds: &[JobKind], concurrency: usize) -> Workers {
         self.workers_on(self.queue.clone(), flow, kinds, concurrency)
     }
 
     pub fn workers_on(&self, queue: Queue, flow: Arc<OrdersFlow>, kinds: &[JobKind], concurrency: usize) -> Workers {
-        let handler = Arc::new(OrderJobs::only(flow, kinds));
-        let mut pool = WorkerPool::new(queue, handler, concurrency, Duration::from_millis(20));
-        pool.grace = Duration::from_millis(100);
         let stop = CancellationToken::new();
-        let task = tokio::spawn(pool.run(stop.clone()));
-        Workers { stop, task }
+        let mut tasks = Vec::new();
+        let per_job: Vec<JobKind> = kinds.iter().copied().filter(|k| *k != JobKind::OrderInject).collect();
+        if kinds.contains(&JobKind::OrderInject) {
+            let mut injector = InjectWorker::new(flow.clone());
+            injector.poll = Duration::from_millis(20);
+            injector.grace = Duration::from_millis(100);
+            tasks.push(tokio::spawn(injector.run(stop.clone())));
+        }
+        if !per_job.is_empty() {
+            let handler = Arc::new(OrderJobs::only(flow, &per_job));
+            let mut pool = WorkerPool::new(queue, handler, concurrency, Duration::from_millis(20));
+            pool.grace = Duration::from_millis(100);
+            tasks.push(tokio::spawn(pool.run(stop.clone())));
+        }
+        Workers { stop, tasks }
     }
 
     /// Waits until no job is queued or running (up to `secs`).
@@ -136,13 +147,15 @@ impl Rig {
 
 pub struct Workers {
     pub stop: CancellationToken,
-    pub task: JoinHandle<()>,
+    pub tasks: Vec<JoinHandle<()>>,
 }
 
 impl Workers {
     pub async fn shutdown(self) {
         self.stop.cancel();
-        let _ = self.task.await;
+        for t in self.tasks {
+            let _ = t.await;
+        }
     }
 }
 

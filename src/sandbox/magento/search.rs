@@ -132,25 +132,35 @@ fn matches(row: &Value, f: &Filter, alias: &dyn Fn(&str) -> String) -> bool {
 }
 
 /// A cheap pre-check for large collections, without allocating per row: `false` only for rows
-/// `apply` would drop (a group whose every filter is an `eq` on a string that differs even
-/// ignoring ASCII case). Lets a search clone only the candidates.
+/// `apply` would drop (a group whose every filter is an `eq` or `in` on strings that differ
+/// even ignoring ASCII case). Lets a search clone only the candidates.
 pub fn prefilter(c: &Criteria, alias: &dyn Fn(&str) -> String) -> impl Fn(&Value) -> bool {
-    let groups: Vec<Vec<(String, String, bool)>> = c
+    let numeric = |s: &str| s.starts_with(|ch: char| ch.is_ascii_digit() || "+-.".contains(ch));
+    // Per filter: the JSON key, and for `eq`/`in` the values (ASCII-lowercased) a row may
+    // equal; `None` when the filter cannot be pre-checked (other conditions, numbers, non-ASCII).
+    let groups: Vec<Vec<(String, Option<std::collections::HashSet<String>>)>> = c
         .groups
         .iter()
-        .map(|g| g.iter().map(|f| (alias(&f.field), f.value.clone(), f.condition == "eq")).collect())
+        .map(|g| {
+            g.iter()
+                .map(|f| {
+                    let values: Vec<&str> = match f.condition.as_str() {
+                        "eq" => vec![f.value.as_str()],
+                        "in" => f.value.split(',').map(str::trim).collect(),
+                        _ => return (alias(&f.field), None),
+                    };
+                    let checkable = values.iter().all(|v| v.is_ascii() && !numeric(v));
+                    (alias(&f.field), checkable.then(|| values.iter().map(|v| v.to_ascii_lowercase()).collect()))
+                })
+                .collect()
+        })
         .collect();
     move |row: &Value| {
         groups.iter().all(|g| {
-            g.iter().any(|(key, value, is_eq)| {
-                if !*is_eq {
-                    return true;
-                }
+            g.iter().any(|(key, values)| {
+                let Some(values) = values else { return true };
                 match row.get(key) {
-                    Some(Value::String(a)) => {
-                        let numeric = |s: &str| s.starts_with(|ch: char| ch.is_ascii_digit() || "+-.".contains(ch));
-                        a.eq_ignore_ascii_case(value) || numeric(a) || numeric(value) || !a.is_ascii() || !value.is_ascii()
-                    }
+                    Some(Value::String(a)) => !a.is_ascii() || numeric(a) || values.contains(&a.to_ascii_lowercase()),
                     Some(Value::Null) | None => false,
                     Some(_) => true,
                 }
@@ -235,6 +245,21 @@ mod tests {
         assert_eq!(one("null", "note", ""), [3]);
         assert_eq!(one("nin", "id", "1,2,3"), [4, 5]);
         assert!(parse("searchCriteria[filter_groups][0][filters][0][field]=a&searchCriteria[filter_groups][0][filters][0][condition_type]=bogus").is_err());
+    }
+
+    #[test]
+    fn in_lists_match_like_eq_and_the_prefilter_keeps_every_hit() {
+        let q = "searchCriteria[filterGroups][0][filters][0][field]=sku&searchCriteria[filterGroups][0][filters][0][value]=sku-2,SKU-4,none\
+                 &searchCriteria[filterGroups][0][filters][0][conditionType]=in\
+                 &searchCriteria[filterGroups][0][filters][1][field]=id&searchCriteria[filterGroups][0][filters][1][value]=5\
+                 &searchCriteria[filterGroups][0][filters][1][conditionType]=in";
+        let c = parse(q).unwrap();
+        let candidate = prefilter(&c, &same);
+        let kept: Vec<Value> = rows().into_iter().filter(|r| candidate(r)).collect();
+        assert_eq!(ids(&apply(&c, kept, &same)), [2, 4, 5], "sku IN (sku-2, SKU-4) OR id IN (5), case-insensitive");
+        let text_only = parse("searchCriteria[filterGroups][0][filters][0][field]=sku&searchCriteria[filterGroups][0][filters][0][value]=SKU-1,SKU-3&searchCriteria[filterGroups][0][filters][0][conditionType]=in").unwrap();
+        let candidate = prefilter(&text_only, &same);
+        assert_eq!(rows().iter().filter(|r| candidate(r)).count(), 2, "only the listed SKUs are candidates");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The durable job queue: enqueue inside the caller's transaction, claim with a lease,
 //! record every attempt, retry on the schedule, dead-letter into the exception queue.
+pub mod batch;
 mod error;
 mod kind;
 mod queue;

@@ -26,6 +26,47 @@ pub async fn take<C: ConnectionTrait>(conn: &C, order_id: i64, holder: &str, ttl
     Ok((res.rows_affected() == 1).then_some(OrderLease { order_id, token, until }))
 }
 
+/// Takes the leases of many orders at once (one statement, one token): returns those taken;
+/// an order whose lease someone else holds is left out.
+pub async fn take_many<C: ConnectionTrait>(conn: &C, order_ids: &[i64], holder: &str, ttl: Duration) -> Result<Vec<OrderLease>, DbErr> {
+    if order_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = now_ms();
+    let token = format!("{holder}/{}", uuid::Uuid::new_v4().simple());
+    let until = now + ttl.as_millis() as i64;
+    let ids = (4..4 + order_ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "UPDATE orders SET lease_token = $1, lease_until = $2 WHERE (lease_until IS NULL OR lease_until < $3) AND id IN ({ids}) RETURNING id"
+    );
+    let mut values: Vec<sea_orm::Value> = vec![token.clone().into(), until.into(), now.into()];
+    values.extend(order_ids.iter().map(|id| sea_orm::Value::from(*id)));
+    let rows = conn.query_all(stmt(conn.get_database_backend(), &sql, values)).await?;
+    rows.iter()
+        .map(|r| Ok(OrderLease { order_id: r.try_get("", "id")?, token: token.clone(), until }))
+        .collect()
+}
+
+/// Gives many leases back (one statement per token; no-op for those already passed on).
+pub async fn release_many<C: ConnectionTrait>(conn: &C, leases: &[&OrderLease]) -> Result<(), DbErr> {
+    let mut tokens: Vec<&str> = leases.iter().map(|l| l.token.as_str()).collect();
+    tokens.sort_unstable();
+    tokens.dedup();
+    for token in tokens {
+        let ids: Vec<i64> = leases.iter().filter(|l| l.token == token).map(|l| l.order_id).collect();
+        let list = (2..2 + ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let mut values: Vec<sea_orm::Value> = vec![token.into()];
+        values.extend(ids.iter().map(|id| sea_orm::Value::from(*id)));
+        conn.execute(stmt(
+            conn.get_database_backend(),
+            &format!("UPDATE orders SET lease_token = NULL, lease_until = NULL WHERE lease_token = $1 AND id IN ({list})"),
+            values,
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// Extends a held lease; `false` when it was lost (expired and taken by someone else).
 pub async fn renew<C: ConnectionTrait>(conn: &C, lease: &OrderLease, ttl: Duration) -> Result<bool, DbErr> {
     let until = now_ms() + ttl.as_millis() as i64;

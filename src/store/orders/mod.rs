@@ -91,6 +91,40 @@ async fn with_lines<C: ConnectionTrait>(conn: &C, order: Option<OrderRow>) -> Re
     Ok(Some(StoredOrder { order, lines }))
 }
 
+/// The orders with these references, each with its lines (unknown references are left out).
+pub async fn get_many<C: ConnectionTrait>(conn: &C, references: &[String]) -> Result<Vec<StoredOrder>, DbErr> {
+    if references.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = order::Entity::find().filter(order::Column::Reference.is_in(references.iter().cloned())).all(conn).await?;
+    with_lines_many(conn, found).await
+}
+
+/// The orders with these ids, each with its lines.
+pub async fn get_many_by_id<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> Result<Vec<StoredOrder>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = order::Entity::find().filter(order::Column::Id.is_in(ids.iter().copied())).all(conn).await?;
+    with_lines_many(conn, found).await
+}
+
+async fn with_lines_many<C: ConnectionTrait>(conn: &C, found: Vec<OrderRow>) -> Result<Vec<StoredOrder>, DbErr> {
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lines = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.is_in(found.iter().map(|o| o.id)))
+        .order_by_asc(order_line::Column::Id)
+        .all(conn)
+        .await?;
+    let mut per_order: std::collections::HashMap<i64, Vec<LineRow>> = std::collections::HashMap::new();
+    for l in lines {
+        per_order.entry(l.order_id).or_default().push(l);
+    }
+    Ok(found.into_iter().map(|o| StoredOrder { lines: per_order.remove(&o.id).unwrap_or_default(), order: o }).collect())
+}
+
 /// The order with this John Lewis order reference.
 pub async fn get<C: ConnectionTrait>(conn: &C, reference: &str) -> Result<Option<StoredOrder>, DbErr> {
     let o = order::Entity::find().filter(order::Column::Reference.eq(reference)).one(conn).await?;

@@ -15,6 +15,22 @@ pub async fn add_event<C: ConnectionTrait>(conn: &C, order_id: i64, kind: EventK
     Ok(())
 }
 
+/// Appends many timeline entries in one statement (per 200), e.g. a batch's outcomes.
+pub async fn add_events<C: ConnectionTrait>(conn: &C, entries: &[(i64, EventKind, Option<String>)]) -> Result<(), DbErr> {
+    let now = now_ms();
+    for chunk in entries.chunks(200) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 4);
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (i, (order_id, kind, detail)) in chunk.iter().enumerate() {
+            rows.push(format!("(${}, ${}, ${}, ${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4));
+            values.extend([(*order_id).into(), now.into(), kind.as_str().into(), detail.clone().into()]);
+        }
+        let sql = format!("INSERT INTO order_events (order_id, at, kind, detail) VALUES {}", rows.join(", "));
+        conn.execute(stmt(conn.get_database_backend(), &sql, values)).await?;
+    }
+    Ok(())
+}
+
 fn stamp_column(step: Step) -> Option<&'static str> {
     match step {
         Step::Acknowledged => Some("acknowledged_at"),

@@ -114,8 +114,10 @@ async fn cancel_in_magento(f: &OrdersFlow, order: &StoredOrder, entity_id: i64) 
     orders::set_error(&txn, order.order.id, Some(&msg)).await.map_err(db_err)?;
     let e = NewException::new(ExceptionKind::MagentoRejected, reference, msg.clone())
         .with_detail(serde_json::json!({ "reason": "cancel_requested_after_shipment", "magento_state": state }));
-    exceptions::raise(&txn, &e).await.map_err(db_err)?;
+    let raised = exceptions::raise(&txn, &e).await.map_err(db_err)?;
     txn.commit().await.map_err(db_err)?;
+    // Raised inside the transaction: announced (alerts, events) once it is committed.
+    f.announce(&e, raised);
     Ok(false)
 }
 
@@ -149,7 +151,7 @@ pub(super) async fn from_magento(f: &OrdersFlow, payload: &serde_json::Value) ->
         OrderState::Dispatched => {
             let msg = format!("Magento cancelled order {reference} after its dispatch was confirmed: needs a post-dispatch cancellation");
             orders::add_event(&f.db, order.order.id, EventKind::CancelBlocked, Some(&msg)).await.map_err(db_err)?;
-            exceptions::raise(&f.db, &NewException::new(ExceptionKind::MarketplaceRejected, reference.as_str(), msg)).await.map_err(db_err)?;
+            f.raise(NewException::new(ExceptionKind::MarketplaceRejected, reference.as_str(), msg)).await.map_err(db_err)?;
             return Ok(());
         }
         OrderState::Acknowledged | OrderState::Injected => {}

@@ -68,7 +68,7 @@ async fn locked(f: &OrdersFlow, reference: &str, lease: &OrderLease) -> Result<b
     Ok(true)
 }
 
-fn magento_failed(reference: &str, e: crate::magento::MagentoError) -> JobError {
+pub(super) fn magento_failed(reference: &str, e: crate::magento::MagentoError) -> JobError {
     JobError::from(e).exception(ExceptionKind::MagentoRejected, reference)
 }
 
@@ -154,7 +154,7 @@ fn exception_for(p: &MappingProblem) -> ExceptionKind {
 /// Records why the order cannot be mapped: one exception per kind (entity: the reference),
 /// the reasons on the timeline. The job dies with the first kind (so it can be retried once
 /// the mapping or the order is fixed).
-async fn mapping_failed(f: &OrdersFlow, order: &StoredOrder, problems: &[MappingProblem]) -> Result<JobError, JobError> {
+pub(super) async fn mapping_failed(f: &OrdersFlow, order: &StoredOrder, problems: &[MappingProblem]) -> Result<JobError, JobError> {
     let reference = order.reference();
     let mut kinds: Vec<ExceptionKind> = Vec::new();
     for p in problems {
@@ -172,12 +172,17 @@ async fn mapping_failed(f: &OrdersFlow, order: &StoredOrder, problems: &[Mapping
         .await
         .map_err(db_err)?;
     orders::set_error(&txn, order.order.id, Some(&format!("mapping: {all}"))).await.map_err(db_err)?;
+    let mut raised = Vec::new();
     for k in kinds.iter().skip(1) {
         let e = exceptions::NewException::new(*k, reference, reasons(*k).join("; "))
             .with_detail(serde_json::json!({ "reasons": reasons(*k) }));
-        exceptions::raise(&txn, &e).await.map_err(db_err)?;
+        let r = exceptions::raise(&txn, &e).await.map_err(db_err)?;
+        raised.push((e, r));
     }
     txn.commit().await.map_err(db_err)?;
+    for (e, r) in &raised {
+        f.announce(e, *r);
+    }
     let first = kinds[0];
     Ok(JobError { transience: Transience::Permanent, message: reasons(first).join("; "), exception: None }.exception(first, reference))
 }

@@ -9,8 +9,10 @@
 mod acknowledge;
 mod cancel;
 mod inject;
+mod inject_batch;
 pub mod poller;
 
+pub use inject_batch::InjectWorker;
 pub use poller::{OrderPoller, PollReport};
 
 use crate::config::OrdersConfig;
@@ -101,10 +103,29 @@ impl OrdersFlow {
     /// Raises an exception and announces it (alerts) when the service wired `ops`.
     pub(crate) async fn raise(&self, e: crate::store::exceptions::NewException) -> Result<(), sea_orm::DbErr> {
         let raised = crate::store::exceptions::raise(&self.db, &e).await?;
-        if let Some(ops) = &self.ops {
-            ops.exception_raised(&e, raised);
-        }
+        self.announce(&e, raised);
         Ok(())
+    }
+
+    /// Announces (alerts, events) an exception raised inside a transaction: call it after the
+    /// commit, as every flow does.
+    pub(crate) fn announce(&self, e: &crate::store::exceptions::NewException, raised: crate::store::exceptions::Raised) {
+        if let Some(ops) = &self.ops {
+            ops.exception_raised(e, raised);
+        }
+    }
+
+    /// Resolves the open exception of this kind and entity, announced when `ops` is wired.
+    pub(crate) async fn resolve_entity(
+        &self,
+        kind: crate::domain::exception::ExceptionKind,
+        entity: &str,
+        note: &str,
+    ) -> Result<(), sea_orm::DbErr> {
+        match &self.ops {
+            Some(ops) => ops.resolve_entity(kind, entity, note).await.map(|_| ()),
+            None => crate::store::exceptions::resolve_entity(&self.db, kind, entity, note).await.map(|_| ()),
+        }
     }
 
     pub(crate) fn fault(&self, reference: &str, step: InjectStep) {
@@ -168,7 +189,9 @@ fn reference_of(job: &ClaimedJob) -> Result<String, JobError> {
         .ok_or_else(|| JobError::permanent("job payload has no reference"))
 }
 
-/// The order jobs. `kinds` lets a process (or a test) run only some of them.
+/// The order jobs one at a time. `kinds` lets a process (or a test) run only some of them.
+/// The service runs `order.inject` by the batch ([`InjectWorker`]); one at a time here it
+/// is the same injection without the batching.
 pub struct OrderJobs {
     pub flow: Arc<OrdersFlow>,
     pub kinds: Vec<JobKind>,
@@ -177,6 +200,9 @@ pub struct OrderJobs {
 impl OrderJobs {
     pub const ALL: [JobKind; 4] =
         [JobKind::OrderAcknowledge, JobKind::OrderInject, JobKind::OrderCancelRequest, JobKind::OrderCancelFromMagento];
+    /// The kinds run one job at a time by the shared worker pool; `order.inject` runs by the
+    /// batch in an [`InjectWorker`].
+    pub const PER_JOB: [JobKind; 3] = [JobKind::OrderAcknowledge, JobKind::OrderCancelRequest, JobKind::OrderCancelFromMagento];
 
     pub fn all(flow: Arc<OrdersFlow>) -> Self {
         OrderJobs { flow, kinds: Self::ALL.to_vec() }

@@ -8,7 +8,7 @@ use super::{ack_job, cancel_request_job, OrdersFlow};
 use crate::domain::exception::ExceptionKind;
 use crate::domain::order::{MarketplaceOrder, MarketplaceOrderId, OrderStatus};
 use crate::domain::order_state::{on_listed, ListedAction, OrderState, Step};
-use crate::store::exceptions::{self, NewException};
+use crate::store::exceptions::NewException;
 use crate::store::jobs::enqueue;
 use crate::store::orders::{self, EventKind};
 use crate::store::{cursors, now_ms};
@@ -48,8 +48,6 @@ pub struct OrderPoller {
     pub trigger: Arc<Notify>,
     /// Failed polls in a row: one transient failure opens no exception.
     failures: Arc<std::sync::atomic::AtomicU32>,
-    /// Where poll_failed is raised and resolved so it is alerted (the database only when unset).
-    ops: Option<crate::ops::Ops>,
 }
 
 /// Failed polls in a row that open `poll_failed` (transient failures are retried within the
@@ -82,13 +80,7 @@ where
 
 impl OrderPoller {
     pub fn new(flow: Arc<OrdersFlow>, singleton: Singleton) -> Self {
-        OrderPoller { flow, singleton, trigger: Arc::new(Notify::new()), failures: Default::default(), ops: None }
-    }
-
-    /// Raises and resolves poll_failed through `ops` (alerts, events) as every flow does.
-    pub fn with_ops(mut self, ops: crate::ops::Ops) -> Self {
-        self.ops = Some(ops);
-        self
+        OrderPoller { flow, singleton, trigger: Arc::new(Notify::new()), failures: Default::default() }
     }
 
     /// Polls every `orders.poll_interval_secs` while this process leads.
@@ -141,10 +133,8 @@ impl OrderPoller {
         match &report.error {
             None => {
                 self.failures.store(0, std::sync::atomic::Ordering::Relaxed);
-                match &self.ops {
-                    Some(ops) => ops.resolve_entity(ExceptionKind::PollFailed, "orders", "a later poll succeeded").await.map(|_| ())?,
-                    None => exceptions::resolve_entity(db, ExceptionKind::PollFailed, "orders", "a later poll succeeded").await.map(|_| ())?,
-                }
+                // Through the flow's `ops` (alerts, events) when the service wired it.
+                self.flow.resolve_entity(ExceptionKind::PollFailed, "orders", "a later poll succeeded").await?;
             }
             Some(err) => {
                 let in_a_row = self.failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
