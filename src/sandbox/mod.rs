@@ -5,6 +5,7 @@ pub mod edge;
 pub mod edge_files;
 pub mod faults;
 pub mod magento;
+pub mod sftp_server;
 
 pub use call_log::{CallLog, CallRecord};
 pub use faults::{Fault, FaultPlan, FaultRule};
