@@ -2,6 +2,7 @@
 //! the client checks, the chroot (no path leads out of the served folder), an outage, and
 //! `jlbridge sandbox --sftp-listen` serving the simulated Edge's tree.
 use crate::support::sqlite_config;
+use crate::webhook_support::Child;
 use jlbridge::config::Secret;
 use jlbridge::domain::order::OrderStatus;
 use jlbridge::marketplace::edge_sftp::{EdgeSftpMarketplace, SftpAuth, SftpClient, SftpSettings};
@@ -116,16 +117,6 @@ async fn an_outage_fails_requests_and_refuses_connections_until_lifted() {
     assert!(server.calls().iter().any(|r| r.status == 503));
     server.set_down(false);
     assert!(c.exists("incoming", "").await.unwrap(), "back after the outage");
-}
-
-/// Kills the sandbox process when the test ends, however it ends.
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[tokio::test]
