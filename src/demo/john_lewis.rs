@@ -1,7 +1,7 @@
 //! John Lewis in the demo, over the transport the demo runs on: the simulated Edge REST API, or
 //! the simulated Edge's folder tree served by the sandbox's SFTP server. The script and the
 //! summary ask it the same questions either way.
-use crate::config::{Config, MarketplaceKind, Secret};
+use crate::config::{Config, MarketplaceKind};
 use crate::domain::edge_files::FileLayout;
 use crate::sandbox::call_log::CallRecord;
 use crate::sandbox::edge::{self, EdgeSandbox, EdgeSandboxConfig, NewOrder};
@@ -56,17 +56,9 @@ impl JohnLewis {
     /// Points the service at it.
     pub fn point(&self, c: &mut Config) {
         match self {
-            JohnLewis::Rest(edge) => {
-                c.marketplace.kind = MarketplaceKind::Edge;
-                c.edge.base_url = Some(edge.base_url().to_owned());
-                c.edge.username = Some(edge.config().username.clone());
-                c.edge.password = Some(Secret::new(edge.config().password.clone()));
-            }
+            JohnLewis::Rest(edge) => crate::sandbox::point_edge(c, edge),
             JohnLewis::Files(f) => {
-                c.marketplace.kind = MarketplaceKind::EdgeSftp;
-                c.sftp.url = Some(f.server.url(SFTP_ROOT));
-                c.sftp.password = f.server.password().map(Secret::new);
-                c.sftp.known_host = Some(f.server.known_host());
+                f.server.point_config(c, SFTP_ROOT);
                 c.sftp.timeout_secs = 10;
                 // A compressed day: stock files every 2 s rather than every minute.
                 c.sftp.stock_batch_secs = 2;

@@ -10,7 +10,7 @@ mod summary;
 mod world;
 
 use crate::app::App;
-use crate::config::{Config, MarketplaceKind, Secret, StringList};
+use crate::config::{Config, MarketplaceKind, StringList};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -44,8 +44,7 @@ fn config(opts: &DemoOptions, w: &world::World, secret: &str) -> Config {
     c.grpc.listen = "127.0.0.1:0".into();
     c.grpc.tokens = StringList(vec!["read:demo-read".into(), "operate:demo-operate".into()]);
     c.webhooks.secrets = StringList(vec![secret.to_owned()]);
-    c.magento.base_url = Some(w.magento.base_url());
-    c.magento.token = Some(Secret::new(w.magento.token()));
+    crate::sandbox::point_magento(&mut c, &w.magento);
     w.jl.point(&mut c);
     c.carriers.map = StringList(CARRIER_MAP.split(',').map(str::to_owned).collect());
     c.orders.poll_interval_secs = 2;

@@ -195,6 +195,15 @@ impl SftpServer {
         format!("sftp://{}@{}:{}{root}", self.shared.user, self.addr.ip(), self.addr.port())
     }
 
+    /// Points a configuration at this server: `edge_sftp`, the URL with `root` (`/live`), the
+    /// password, the host key.
+    pub fn point_config(&self, c: &mut crate::config::Config, root: &str) {
+        c.marketplace.kind = crate::config::MarketplaceKind::EdgeSftp;
+        c.sftp.url = Some(self.url(root));
+        c.sftp.password = self.password().map(crate::config::Secret::new);
+        c.sftp.known_host = Some(self.known_host());
+    }
+
     /// Starts (`true`) or ends an outage.
     pub fn set_down(&self, down: bool) {
         self.shared.down.store(down, Ordering::SeqCst);
