@@ -1,7 +1,7 @@
 //! The SFTP requests (protocol version 3) of one session, served from the folder below the
 //! jail: stat, list, open/read/write/close, mkdir/rmdir, remove, rename. Links are neither made
-//! nor read. During an outage every request fails (`SSH_FX_FAILURE`). Each request goes into the
-//! server's call log.
+//! nor read. During an outage every request fails (`SSH_FX_FAILURE`). Each request that names a
+//! path goes into the server's call log (reads and writes on an open handle do not).
 use super::jail::virtual_path;
 use super::Shared;
 use russh_sftp::protocol::{Attrs, Data, File, FileAttributes, Handle, Name, OpenFlags, Status, StatusCode, Version};
