@@ -57,6 +57,15 @@ async fn pending_skus(app: &App) -> Result<i64, DbErr> {
     Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
 }
 
+/// Stock values the SFTP adapter holds for its next inventory file, and files not fully written.
+async fn stock_files_waiting(app: &App) -> Result<i64, DbErr> {
+    let db = &app.state.db;
+    let sql = "SELECT (SELECT COUNT(*) FROM sftp_stock_pending) + \
+               (SELECT COUNT(*) FROM sftp_files WHERE direction = 'out' AND status = 'pending') AS n";
+    let row = db.query_one(stmt(db.get_database_backend(), sql, [])).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+}
+
 async fn freshness(app: &App) -> Result<Vec<i64>, DbErr> {
     let db = &app.state.db;
     let rows = db
@@ -102,6 +111,15 @@ pub async fn gather(app: &App, w: &World, played: &Played, elapsed: Duration) ->
     let settle = Instant::now();
     while settle.elapsed() < Duration::from_secs(30) && pending_skus(app).await? > 0 {
         tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    if let JohnLewis::Files(f) = &w.jl {
+        // Over files the last values wait for the next inventory file (`sftp.stock_batch_secs`);
+        // once written, the simulated Edge reads it.
+        while settle.elapsed() < Duration::from_secs(30) && stock_files_waiting(app).await? > 0 {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let edge = f.edge.clone();
+        tokio::task::spawn_blocking(move || edge.process()).await?;
     }
     let mut r = Report { elapsed, jl_orders: played.jl_orders.len(), rate_limit: app.state.config.edge.rate_limit, ..Default::default() };
     for (id, reference) in &played.jl_orders {
