@@ -1,4 +1,5 @@
 //! `jlbridge demo`: a compressed trading day on the sandboxes (see `crate::demo`).
+use crate::config::MarketplaceKind;
 use crate::demo::{run as play, DemoOptions};
 use std::time::Duration;
 
@@ -13,6 +14,10 @@ pub struct DemoArgs {
     /// Products in the catalogue.
     #[arg(long, default_value_t = 300)]
     pub skus: usize,
+    /// How John Lewis is reached: `edge` (REST v4) or `edge_sftp` (flat files over SFTP, served
+    /// by an SFTP server inside the demo).
+    #[arg(long, env = "JLBRIDGE_MARKETPLACE", default_value = "edge", value_parser = ["edge", "edge_sftp"])]
+    pub marketplace: String,
 }
 
 fn humantime_secs(s: &str) -> Result<u64, String> {
@@ -28,5 +33,6 @@ fn humantime_secs(s: &str) -> Result<u64, String> {
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("jlbridge-demo-{}", std::process::id()));
-    play(DemoOptions { day: Duration::from_secs(args.duration.max(10)), skus: args.skus.max(10), exit: args.exit, dir }).await
+    let marketplace = if args.marketplace == "edge_sftp" { MarketplaceKind::EdgeSftp } else { MarketplaceKind::Edge };
+    play(DemoOptions { day: Duration::from_secs(args.duration.max(10)), skus: args.skus.max(10), exit: args.exit, dir, marketplace }).await
 }

@@ -2,7 +2,6 @@
 use super::world::{opening_qty, World};
 use crate::app::App;
 use crate::sandbox::edge::NewOrder;
-use crate::sandbox::faults::{Fault, FaultRule};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -86,9 +85,13 @@ impl Script<'_> {
             return;
         }
         let reference = order.reference.clone();
-        let id = self.w.edge.create_order(order);
-        self.played.jl_orders.push((id, reference));
-        self.placed_at.push(Instant::now());
+        match self.w.jl.create_order(order) {
+            Ok(id) => {
+                self.played.jl_orders.push((id, reference));
+                self.placed_at.push(Instant::now());
+            }
+            Err(e) => tracing::warn!(error = %e, "the demo could not place a John Lewis order"),
+        }
     }
 
     /// Ships every injected order a few seconds after it reached Magento.
@@ -124,11 +127,24 @@ impl Script<'_> {
         }
     }
 
+    /// Every order is cancelled, or shipped and its dispatch reached John Lewis (but the one
+    /// shipped with an unmapped carrier, which waits for a person).
+    fn all_settled(&self) -> bool {
+        self.played.jl_orders.iter().all(|(id, reference)| {
+            [&self.played.cancelled_ref, &self.played.unmapped_carrier_ref].iter().any(|r| r.as_deref() == Some(reference.as_str()))
+                || match self.shipped.get(reference) {
+                    Some(false) => true,
+                    Some(true) => self.w.jl.order_status(*id).as_deref() == Some("DISPATCH"),
+                    None => false,
+                }
+        })
+    }
+
     /// A customer changes their mind: John Lewis asks to cancel the newest unshipped order.
     fn cancellation(&mut self) {
         let pick = self.played.jl_orders.iter().rev().find(|(_, r)| !self.shipped.contains_key(r)).cloned();
         if let Some((id, reference)) = pick {
-            if self.w.edge.request_cancellation(id, 1).is_ok() {
+            if self.w.jl.request_cancellation(id) {
                 self.played.cancelled_ref = Some(reference);
             }
         }
@@ -174,12 +190,12 @@ pub async fn play(app: &App, w: &World, day: Duration) -> anyhow::Result<Played>
             cancelled = true;
         }
         if !outage_on && t >= outage_at && s.played.outage.is_none() {
-            w.edge.faults().add(FaultRule::new("/", Fault::Status(503)));
+            w.jl.set_down(true);
             s.played.outage = Some((t, outage_len));
             outage_on = true;
         }
         if outage_on && t >= outage_at + outage_len {
-            w.edge.faults().clear();
+            w.jl.set_down(false);
             outage_on = false;
         }
         bar.set_position(t.as_secs());
@@ -193,7 +209,7 @@ pub async fn play(app: &App, w: &World, day: Duration) -> anyhow::Result<Played>
         ));
         tokio::time::sleep(TICK).await;
     }
-    w.edge.faults().clear();
+    w.jl.set_down(false);
     bar.finish_with_message(format!(
         "day over: {} sales, {} restocks, {} John Lewis orders, {} parcels",
         s.played.sales,
@@ -201,9 +217,10 @@ pub async fn play(app: &App, w: &World, day: Duration) -> anyhow::Result<Played>
         s.played.jl_orders.len(),
         s.played.shipments
     ));
-    // Orders placed at the end of the day still ship once they are in Magento.
+    // Orders placed at the end of the day still ship once they are in Magento (up to 20 s,
+    // less once every order is settled).
     let settle = Instant::now();
-    while settle.elapsed() < Duration::from_secs(20) {
+    while settle.elapsed() < Duration::from_secs(20) && !s.all_settled() {
         s.warehouse();
         tokio::time::sleep(TICK).await;
     }

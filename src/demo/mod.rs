@@ -5,11 +5,12 @@
 //! cancellation, and planted problems (an unmapped carrier, a SKU with a trailing space, a
 //! John Lewis outage). It ends with a summary and stays up for exploring.
 mod day;
+mod john_lewis;
 mod summary;
 mod world;
 
 use crate::app::App;
-use crate::config::{Config, StringList};
+use crate::config::{Config, MarketplaceKind, StringList};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -22,8 +23,10 @@ pub struct DemoOptions {
     pub skus: usize,
     /// Leave as soon as the summary is printed.
     pub exit: bool,
-    /// Where the database, mapping file and logs go.
+    /// Where the database, mapping file and logs go (and the SFTP tree).
     pub dir: PathBuf,
+    /// John Lewis over REST (`Edge`) or over SFTP files (`EdgeSftp`).
+    pub marketplace: MarketplaceKind,
 }
 
 pub const CARRIER_MAP: &str = "Royal Mail*=royal-mail,dpd*=dpd,DPD*=dpd,Evri*=evri";
@@ -41,7 +44,8 @@ fn config(opts: &DemoOptions, w: &world::World, secret: &str) -> Config {
     c.grpc.listen = "127.0.0.1:0".into();
     c.grpc.tokens = StringList(vec!["read:demo-read".into(), "operate:demo-operate".into()]);
     c.webhooks.secrets = StringList(vec![secret.to_owned()]);
-    crate::sandbox::point_config(&mut c, &w.edge, &w.magento);
+    crate::sandbox::point_magento(&mut c, &w.magento);
+    w.jl.point(&mut c);
     c.carriers.map = StringList(CARRIER_MAP.split(',').map(str::to_owned).collect());
     c.orders.poll_interval_secs = 2;
     c.shipments.catch_up_interval_secs = 15;
@@ -54,8 +58,13 @@ fn config(opts: &DemoOptions, w: &world::World, secret: &str) -> Config {
 
 pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     std::fs::create_dir_all(&opts.dir)?;
-    println!("jlbridge demo: a compressed trading day of {} s on the sandboxes", opts.day.as_secs());
-    let w = world::build(opts.skus, &opts.dir, world::edge_opening).await?;
+    let over = if opts.marketplace == MarketplaceKind::EdgeSftp { "John Lewis over SFTP files" } else { "John Lewis over REST" };
+    println!("jlbridge demo: a compressed trading day of {} s on the sandboxes ({over})", opts.day.as_secs());
+    let w = world::build(opts.skus, &opts.dir, &opts.marketplace, world::edge_opening).await?;
+    if let john_lewis::JohnLewis::Files(f) = &w.jl {
+        println!("  SFTP server: {} user {} · host key {}", f.server.url("/live"), f.server.user(), f.server.fingerprint());
+        println!("  folder tree: {}", f.edge.root().display());
+    }
     let secret = demo_secret();
     let config = config(&opts, &w, &secret);
     let log_file = opts.dir.join("jlbridge.log");

@@ -1,11 +1,12 @@
 //! The end-of-day summary: what happened, and the two promises — no event lost, no order twice.
 use super::day::Played;
+use super::john_lewis::JohnLewis;
 use super::world::World;
 use crate::app::App;
 use crate::sandbox::call_log::max_in_window;
 use crate::store::stmt;
 use sea_orm::{ConnectionTrait, DbErr};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Default)]
@@ -20,6 +21,8 @@ pub struct Report {
     pub webhooks_accepted: usize,
     pub lost_events: usize,
     pub stock_pushes: usize,
+    /// Over SFTP: what went over the files (REST: `None`).
+    pub files: Option<FileFigures>,
     pub edge_calls: usize,
     pub peak_calls_per_minute: usize,
     pub rate_limit: u32,
@@ -34,6 +37,16 @@ pub struct Report {
     pub played: String,
 }
 
+/// The SFTP transport's figures: logins, and files written by jlbridge.
+#[derive(Debug, Default)]
+pub struct FileFigures {
+    pub logins: usize,
+    pub update_files: usize,
+    pub inventory_files: usize,
+    pub failed_requests: usize,
+    pub refused_connections: usize,
+}
+
 fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
     (!sorted.is_empty()).then(|| sorted[((sorted.len() - 1) as f64 * p).round() as usize])
 }
@@ -41,6 +54,15 @@ fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
 async fn pending_skus(app: &App) -> Result<i64, DbErr> {
     let db = &app.state.db;
     let row = db.query_one(stmt(db.get_database_backend(), "SELECT COUNT(*) AS n FROM stock_state WHERE pending = $1", [true.into()])).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+}
+
+/// Stock values the SFTP adapter holds for its next inventory file, and files not fully written.
+async fn stock_files_waiting(app: &App) -> Result<i64, DbErr> {
+    let db = &app.state.db;
+    let sql = "SELECT (SELECT COUNT(*) FROM sftp_stock_pending) + \
+               (SELECT COUNT(*) FROM sftp_files WHERE direction = 'out' AND status = 'pending') AS n";
+    let row = db.query_one(stmt(db.get_database_backend(), sql, [])).await?;
     Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
 }
 
@@ -90,12 +112,21 @@ pub async fn gather(app: &App, w: &World, played: &Played, elapsed: Duration) ->
     while settle.elapsed() < Duration::from_secs(30) && pending_skus(app).await? > 0 {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    if let JohnLewis::Files(f) = &w.jl {
+        // Over files the last values wait for the next inventory file (`sftp.stock_batch_secs`);
+        // once written, the simulated Edge reads it.
+        while settle.elapsed() < Duration::from_secs(30) && stock_files_waiting(app).await? > 0 {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let edge = f.edge.clone();
+        tokio::task::spawn_blocking(move || edge.process()).await?;
+    }
     let mut r = Report { elapsed, jl_orders: played.jl_orders.len(), rate_limit: app.state.config.edge.rate_limit, ..Default::default() };
     for (id, reference) in &played.jl_orders {
         let copies = w.magento.orders_with_ext_id(reference).len();
         r.injected += usize::from(copies > 0);
         r.duplicate_orders += copies.saturating_sub(1);
-        match w.edge.order_status(*id).as_deref() {
+        match w.jl.order_status(*id).as_deref() {
             Some("ORDER") | None => {}
             Some("DISPATCH") => {
                 r.acknowledged += 1;
@@ -113,14 +144,36 @@ pub async fn gather(app: &App, w: &World, played: &Played, elapsed: Duration) ->
             }
         }
     }
-    let calls = w.edge.calls();
+    let calls = w.jl.calls();
     r.edge_calls = calls.len();
-    r.stock_pushes = calls.iter().filter(|c| c.method == "PATCH" && c.path.ends_with("/stock")).count();
     r.peak_calls_per_minute = max_in_window(&calls, Duration::from_secs(60));
+    match &w.jl {
+        JohnLewis::Rest(_) => r.stock_pushes = calls.iter().filter(|c| c.method == "PATCH" && c.path.ends_with("/stock")).count(),
+        JohnLewis::Files(f) => {
+            // Each file written once (a retried upload opens the same name again).
+            let written = |folder: &str| {
+                let names: BTreeSet<&str> = calls
+                    .iter()
+                    .filter(|c| c.method == "OPEN_WRITE" && c.status == 200 && c.path.starts_with(folder) && !c.path.ends_with(".DONE"))
+                    .map(|c| c.path.as_str())
+                    .collect();
+                names.len()
+            };
+            let inventory_files = written("/live/inventory/");
+            r.stock_pushes = inventory_files;
+            r.files = Some(FileFigures {
+                logins: f.server.logins(),
+                update_files: written("/live/outgoing/"),
+                inventory_files,
+                failed_requests: calls.iter().filter(|c| c.status >= 500).count(),
+                refused_connections: f.server.refused_connections(),
+            });
+        }
+    }
     let now = chrono::Utc::now();
     let mappings = crate::store::mapping::all(&app.state.db).await?;
     for m in mappings.iter().filter(|m| !m.blocked) {
-        let (Some(salable), Some(shown)) = (w.magento.salable_qty(&m.sku, 1), w.edge.product_stock(&m.part_number)) else {
+        let (Some(salable), Some(shown)) = (w.magento.salable_qty(&m.sku, 1), w.jl.product_stock(&m.part_number)) else {
             continue;
         };
         r.skus_checked += 1;
@@ -152,14 +205,27 @@ impl Report {
         println!("summary of the day ({} s): {}", self.elapsed.as_secs(), self.played);
         println!("  John Lewis orders   {} placed · {} acknowledged · {} injected into Magento · {} dispatched · {} cancelled",
             self.jl_orders, self.acknowledged, self.injected, self.dispatched, self.cancelled);
+        if self.files.is_some() {
+            println!("                      (over SFTP: order files in, update files out; no cancellation request files exist)");
+        }
         println!("  duplicate orders    {}", self.duplicate_orders);
         println!("  webhooks            {} accepted · lost events {}", self.webhooks_accepted, self.lost_events);
-        println!("  stock               {} pushes · {} of {} SKUs show exactly rules(Magento salable)", self.stock_pushes, self.skus_in_step, self.skus_checked);
+        let pushes = if self.files.is_some() { "stock files" } else { "pushes" };
+        println!("  stock               {} {pushes} · {} of {} SKUs show exactly rules(Magento salable)", self.stock_pushes, self.skus_in_step, self.skus_checked);
         for (sku, wanted, shown) in self.out_of_step.iter().take(5) {
             println!("    out of step       {sku}: rules give {wanted}, John Lewis shows {shown}");
         }
         println!("  freshness           p50 {} · p99 {} (change seen → John Lewis updated)", ms(self.freshness_p50_ms), ms(self.freshness_p99_ms));
-        println!("  John Lewis calls    {} in all · peak {} in any minute (limit {})", self.edge_calls, self.peak_calls_per_minute, self.rate_limit);
+        match &self.files {
+            None => println!("  John Lewis calls    {} in all · peak {} in any minute (limit {})", self.edge_calls, self.peak_calls_per_minute, self.rate_limit),
+            Some(f) => {
+                println!(
+                    "  John Lewis SFTP     {} requests · peak {} in any minute · {} logins · outage: {} requests failed, {} connections refused",
+                    self.edge_calls, self.peak_calls_per_minute, f.logins, f.failed_requests, f.refused_connections
+                );
+                println!("  files written       {} updates (each with its .DONE) · {} inventory files", f.update_files, f.inventory_files);
+            }
+        }
         if self.exceptions.is_empty() {
             println!("  exceptions          none");
         }

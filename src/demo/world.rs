@@ -1,6 +1,8 @@
-//! The demo's world: a simulated Edge and a simulated Magento holding the same catalogue, a
-//! mapping spreadsheet as John Lewis would send it, and a few planted problems.
-use crate::sandbox::edge::{self, EdgeSandbox, EdgeSandboxConfig};
+//! The demo's world: a simulated Edge (REST, or files over SFTP) and a simulated Magento
+//! holding the same catalogue, a mapping spreadsheet as John Lewis would send it, and a few
+//! planted problems.
+use super::john_lewis::JohnLewis;
+use crate::config::MarketplaceKind;
 use crate::sandbox::magento::MagentoSandbox;
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
@@ -15,7 +17,7 @@ pub struct Item {
 }
 
 pub struct World {
-    pub edge: EdgeSandbox,
+    pub jl: JohnLewis,
     pub magento: MagentoSandbox,
     pub catalogue: Vec<Item>,
     /// The SKU whose John Lewis `tradedCode` carries a trailing space (a planted near-miss).
@@ -69,8 +71,8 @@ pub fn edge_opening(i: usize, magento_qty: i64) -> i64 {
 }
 
 /// Starts both sandboxes and fills them. John Lewis starts out showing `edge_opening(i)`.
-pub async fn build(n: usize, dir: &Path, edge_opening: impl Fn(usize, i64) -> i64) -> anyhow::Result<World> {
-    let edge = edge::start(EdgeSandboxConfig::default()).await?;
+pub async fn build(n: usize, dir: &Path, kind: &MarketplaceKind, edge_opening: impl Fn(usize, i64) -> i64) -> anyhow::Result<World> {
+    let jl = JohnLewis::start(kind, dir).await?;
     let magento = MagentoSandbox::start().await?;
     magento.assign_source(STOCK_ID, SOURCE);
     // As with the jlbridge Magento module installed: John Lewis orders reserve their stock.
@@ -83,10 +85,10 @@ pub async fn build(n: usize, dir: &Path, edge_opening: impl Fn(usize, i64) -> i6
         let qty = opening_qty(i);
         magento.set_source_qty(&item.sku, SOURCE, Decimal::from(qty));
         let traded = if item.sku == near_miss_sku { format!("{} ", item.sku) } else { item.sku.clone() };
-        edge.add_product(&item.part_number, Some(&traded), edge_opening(i, qty));
+        jl.add_product(&item.part_number, Some(&traded), edge_opening(i, qty));
         csv.push_str(&format!("{},{},{}\n", item.sku, item.part_number, item.name));
     }
     let mapping_csv = dir.join("john-lewis-mapping.csv");
     std::fs::write(&mapping_csv, csv)?;
-    Ok(World { edge, magento, catalogue: items, near_miss_sku, mapping_csv })
+    Ok(World { jl, magento, catalogue: items, near_miss_sku, mapping_csv })
 }

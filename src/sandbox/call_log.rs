@@ -84,6 +84,14 @@ impl CallLog {
     pub fn clear(&self) {
         self.inner.lock().expect("call log").records.clear();
     }
+    /// Records a request answered on the spot (the SFTP server's operations: `method` is the
+    /// operation, `status` HTTP-like: 200 done, 404 no such file, 403 refused, 503 during an
+    /// outage, 500 any other failure).
+    pub fn record_answered(&self, method: &str, path: &str, status: u16) {
+        let (received, received_at) = (Instant::now(), SystemTime::now());
+        let r = CallRecord { seq: 0, method: method.into(), path: path.into(), query: None, body: None, status, received, received_at, elapsed: Duration::ZERO, fault: None };
+        self.push(r);
+    }
     /// Records an arrival; returns its `seq`.
     fn push(&self, mut r: CallRecord) -> u64 {
         let mut inner = self.inner.lock().expect("call log");

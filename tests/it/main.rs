@@ -43,6 +43,7 @@ mod rate_limit_shared;
 mod serve;
 mod sftp;
 mod sftp_flow;
+mod sftp_sandbox;
 mod sftp_support;
 mod shipments;
 mod shipments_full;

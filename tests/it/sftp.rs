@@ -1,5 +1,6 @@
-//! The Edge over SFTP against a real OpenSSH server on loopback (`sftp_support`).
-use crate::sftp_support::{order_file, CutProxy, SshServer};
+//! The Edge over SFTP, each scenario against a real OpenSSH server on loopback and against the
+//! sandbox's in-process server (`sftp_support`).
+use crate::sftp_support::{order_file, CutProxy, Target};
 use crate::support::sqlite_config;
 use jlbridge::domain::edge_files::{self, FileLayout};
 use jlbridge::domain::order::{MarketplaceOrderId, OrderStatus, PartNumber};
@@ -21,9 +22,7 @@ async fn exceptions(db: &DatabaseConnection) -> Vec<(String, String, String)> {
 const O1: &str = "order-20261127090133000001.txt";
 const O2: &str = "order-20261127090134000002.txt";
 
-#[tokio::test]
-async fn order_files_wait_for_their_marker_and_are_imported_once() {
-    let Some(ssh) = SshServer::start("sftp order import").await else { return };
+async fn order_files_wait_for_their_marker_and_are_imported_once(ssh: Target) {
     let (db, _d) = db().await;
     let jl = ssh.adapter(&db, ssh.port);
     let text = order_file("Y100000001", &[("1", "58000128", 2, "24.99"), ("2", "58000129", 1, "30.00")]);
@@ -77,9 +76,7 @@ async fn order_files_wait_for_their_marker_and_are_imported_once() {
     assert!(jl.get_order(&MarketplaceOrderId("nope".into())).await.unwrap_err().is_not_found());
 }
 
-#[tokio::test]
-async fn a_corrupt_order_file_is_quarantined_with_an_exception() {
-    let Some(ssh) = SshServer::start("sftp quarantine").await else { return };
+async fn a_corrupt_order_file_is_quarantined_with_an_exception(ssh: Target) {
     let (db, _d) = db().await;
     let jl = ssh.adapter(&db, ssh.port);
     let text = order_file("Y100000002", &[("1", "58000128", 1, "9.99")]).replace("\n4\n", "\n7\n");
@@ -100,9 +97,7 @@ async fn a_corrupt_order_file_is_quarantined_with_an_exception() {
     assert!(jl.list_orders(&OrderStatus::Order).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn stock_goes_out_as_one_inventory_file_and_error_files_become_exceptions() {
-    let Some(ssh) = SshServer::start("sftp stock").await else { return };
+async fn stock_goes_out_as_one_inventory_file_and_error_files_become_exceptions(ssh: Target) {
     let (db, _d) = db().await;
     mapping::import(&db, &[mapping::MappingRow { sku: "SHIRT-M".into(), part_number: PartNumber("58000128".into()), extra: None }]).await.unwrap();
     let jl = ssh.adapter(&db, ssh.port);
@@ -128,9 +123,7 @@ async fn stock_goes_out_as_one_inventory_file_and_error_files_become_exceptions(
     assert!(ex.iter().any(|e| e.1 == "66682708" && e.2.contains("66682708")));
 }
 
-#[tokio::test]
-async fn a_connection_dropped_mid_transfer_is_retried_without_duplicate_or_loss() {
-    let Some(ssh) = SshServer::start("sftp dropped connection").await else { return };
+async fn a_connection_dropped_mid_transfer_is_retried_without_duplicate_or_loss(ssh: Target) {
     let (db, _d) = db().await;
     let proxy = CutProxy::start(ssh.port).await;
     let jl = ssh.adapter(&db, proxy.port);
@@ -176,9 +169,7 @@ async fn a_connection_dropped_mid_transfer_is_retried_without_duplicate_or_loss(
     assert_eq!(jl.get_order(&o.id).await.unwrap().status, OrderStatus::OrderAck);
 }
 
-#[tokio::test]
-async fn a_wrong_host_key_is_refused() {
-    let Some(ssh) = SshServer::start("sftp host key").await else { return };
+async fn a_wrong_host_key_is_refused(ssh: Target) {
     let (db, _d) = db().await;
     let mut s = ssh.settings(ssh.port);
     s.known_host = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl".into();
@@ -186,3 +177,9 @@ async fn a_wrong_host_key_is_refused() {
     let err = jl.list_orders(&OrderStatus::Order).await.unwrap_err();
     assert!(err.to_string().contains("host key"), "{err}");
 }
+
+crate::sftp_support::over_both!(order_files_wait_for_their_marker_and_are_imported_once);
+crate::sftp_support::over_both!(a_corrupt_order_file_is_quarantined_with_an_exception);
+crate::sftp_support::over_both!(stock_goes_out_as_one_inventory_file_and_error_files_become_exceptions);
+crate::sftp_support::over_both!(a_connection_dropped_mid_transfer_is_retried_without_duplicate_or_loss);
+crate::sftp_support::over_both!(a_wrong_host_key_is_refused);

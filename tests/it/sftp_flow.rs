@@ -1,9 +1,10 @@
 //! The whole path over SFTP: an order file from John Lewis → the orders flow acknowledges it
 //! (an `.ack` file and its marker) and injects it into Magento → Magento ships → the signed
-//! webhook → a dispatch file with the tracking; Magento's stock changes → inventory files. The simulated Edge (a folder tree over the
-//! same directory the real OpenSSH server serves) reads the files back.
+//! webhook → a dispatch file with the tracking; Magento's stock changes → inventory files. The
+//! simulated Edge (a folder tree over the same directory the SFTP server serves) reads the
+//! files back. Over OpenSSH (key login) and over the sandbox's in-process server (password).
 use crate::magento_support::{dec, seeded};
-use crate::sftp_support::{order_file, SshServer};
+use crate::sftp_support::{order_file, Target};
 use crate::support::{eventually, sqlite_config};
 use crate::webhook_support::{secret, KEY_A};
 use jlbridge::app::App;
@@ -15,9 +16,7 @@ use jlbridge::store::{self, mapping};
 
 const REF: &str = "Y100000009";
 
-#[tokio::test]
-async fn an_order_file_is_acknowledged_injected_and_dispatched_through_the_flows() {
-    let Some(ssh) = SshServer::start("sftp full cycle").await else { return };
+async fn an_order_file_is_acknowledged_injected_and_dispatched_through_the_flows(ssh: Target) {
     let (magento, _client) = seeded().await;
     let (db, _dir) = sqlite_config();
     let conn = store::connect(&db).await.unwrap();
@@ -36,9 +35,7 @@ async fn an_order_file_is_acknowledged_injected_and_dispatched_through_the_flows
     c.magento.token = Some(jlbridge::config::Secret::new(magento.token()));
     c.magento.timeout_secs = 5;
     c.marketplace.kind = MarketplaceKind::EdgeSftp;
-    c.sftp.url = Some(ssh.url(ssh.port));
-    c.sftp.key_file = Some(ssh.key_file.display().to_string());
-    c.sftp.known_host = Some(ssh.known_host.clone());
+    ssh.configure(&mut c);
     c.sftp.timeout_secs = 10;
     c.sftp.stock_batch_secs = 1;
     c.carriers.map = StringList(vec!["Royal Mail*=royal-mail".into(), "dpd=dpd".into()]);
@@ -103,3 +100,5 @@ async fn an_order_file_is_acknowledged_injected_and_dispatched_through_the_flows
     assert!(ssh.names("inventory").iter().all(|n| n.starts_with("inventory-") && n.ends_with(".csv")));
     app.stop().await;
 }
+
+crate::sftp_support::over_both!(an_order_file_is_acknowledged_injected_and_dispatched_through_the_flows);

@@ -1,7 +1,9 @@
-//! A real OpenSSH SFTP server on loopback for the SFTP adapter's tests: `sshd` on a free port
-//! with a throw-away host key and user key in a temporary directory, `internal-sftp`, no
-//! chroot. A test is skipped (with the reason printed) when `/usr/sbin/sshd` is absent,
-//! unless `JLBRIDGE_TEST_SFTP` is set (as `.ci/run` does): then it fails.
+//! SFTP servers on loopback for the SFTP adapter's tests, each behind a [`Target`]:
+//! * a real OpenSSH server: `sshd` on a free port with a throw-away host key and user key in a
+//!   temporary directory, `internal-sftp`, no chroot. Its tests are skipped (with the reason
+//!   printed) when `/usr/sbin/sshd` is absent, unless `JLBRIDGE_TEST_SFTP` is set (as
+//!   `.ci/run` does): then they fail;
+//! * the sandbox's in-process server (`jlbridge::sandbox::sftp_server`): always there.
 //!
 //! `CutProxy` sits between the adapter and `sshd` and, when armed, drops the connection after
 //! a number of bytes: "a connection dropped mid-transfer".
@@ -9,6 +11,7 @@
 use crate::support::free_addr;
 use jlbridge::domain::edge_files::FileLayout;
 use jlbridge::marketplace::edge_sftp::{EdgeSftpMarketplace, EdgeSftpOptions, SftpAuth, SftpSettings};
+use jlbridge::sandbox::sftp_server::{self, SftpServer, SftpServerConfig};
 use sea_orm::DatabaseConnection;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -61,6 +64,8 @@ impl SshServer {
         let _ = std::fs::create_dir_all("/run/sshd");
         let user = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap().trim().to_owned();
         let port: u16 = free_addr().rsplit(':').next().unwrap().parse().unwrap();
+        // Key login only: a password login would need a system account with a known password
+        // (sshd checks the system's password database); the in-process server tests it.
         let config = format!(
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {d}/sshd.pid\nAuthorizedKeysFile {d}/authorized_keys\n\
              PasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\nPermitRootLogin yes\n\
@@ -85,24 +90,90 @@ impl SshServer {
         let key_file = d.join("user_key");
         Some(SshServer { dir, port, user, known_host, key_file, child })
     }
+}
+
+/// An SFTP server the adapter talks to, and the folder tree it serves (`/live` below it):
+/// OpenSSH's `sshd` (key login; no chroot, so the URL's root is the tree's path on disk) or the
+/// sandbox's in-process server (password login, chrooted: the URL's root is `/live`).
+pub struct Target {
+    pub port: u16,
+    pub user: String,
+    pub known_host: String,
+    pub auth: SftpAuth,
+    /// The URL's path.
+    url_root: String,
+    /// `live/` on disk.
+    disk: PathBuf,
+    pub sshd: Option<SshServer>,
+    pub in_process: Option<SftpServer>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Target {
+    /// OpenSSH on loopback, or `None` when the test is skipped (see `SshServer::start`).
+    pub async fn sshd(test: &str) -> Option<Target> {
+        let ssh = SshServer::start(test).await?;
+        let disk = ssh.dir.path().join("root").join("live");
+        Some(Target {
+            port: ssh.port,
+            user: ssh.user.clone(),
+            known_host: ssh.known_host.clone(),
+            auth: SftpAuth::KeyFile { path: ssh.key_file.display().to_string(), passphrase: None },
+            url_root: disk.display().to_string(),
+            disk,
+            sshd: Some(ssh),
+            in_process: None,
+            _dir: None,
+        })
+    }
+
+    /// The sandbox's SFTP server, logging in by password.
+    pub async fn in_process() -> Target {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let disk = dir.path().join("live");
+        for f in ["incoming", "outgoing", "inventory/errors"] {
+            std::fs::create_dir_all(disk.join(f)).unwrap();
+        }
+        let server = sftp_server::start(SftpServerConfig::new(dir.path())).await.expect("the SFTP server starts");
+        Target {
+            port: server.addr().port(),
+            user: server.user().to_owned(),
+            known_host: server.known_host(),
+            auth: SftpAuth::Password(jlbridge::config::Secret::new(server.password().expect("a password"))),
+            url_root: "/live".into(),
+            disk,
+            sshd: None,
+            in_process: Some(server),
+            _dir: Some(dir),
+        }
+    }
 
     /// The `/live` root on disk.
     pub fn root(&self) -> PathBuf {
-        self.dir.path().join("root").join("live")
+        self.disk.clone()
     }
 
     pub fn url(&self, port: u16) -> String {
-        format!("sftp://{}@127.0.0.1:{port}{}", self.user, self.root().display())
+        format!("sftp://{}@127.0.0.1:{port}{}", self.user, self.url_root)
     }
 
     pub fn settings(&self, port: u16) -> SftpSettings {
-        let auth = SftpAuth::KeyFile { path: self.key_file.display().to_string(), passphrase: None };
-        SftpSettings::from_url(&self.url(port), auth, self.known_host.clone(), Duration::from_secs(10)).unwrap()
+        SftpSettings::from_url(&self.url(port), self.auth.clone(), self.known_host.clone(), Duration::from_secs(10)).unwrap()
     }
 
     pub fn adapter(&self, db: &DatabaseConnection, port: u16) -> EdgeSftpMarketplace {
         let opts = EdgeSftpOptions { stock_batch: Duration::from_secs(3600), carriers: vec!["dpd".into(), "royal-mail".into()], ..Default::default() };
         EdgeSftpMarketplace::new(self.settings(port), opts, db.clone()).unwrap()
+    }
+
+    /// Points a service configuration at the server (URL, login, host key).
+    pub fn configure(&self, c: &mut jlbridge::config::Config) {
+        c.sftp.url = Some(self.url(self.port));
+        match &self.auth {
+            SftpAuth::KeyFile { path, .. } => c.sftp.key_file = Some(path.clone()),
+            SftpAuth::Password(p) => c.sftp.password = Some(p.clone()),
+        }
+        c.sftp.known_host = Some(self.known_host.clone());
     }
 
     /// Names in a folder below the root, sorted.
@@ -208,3 +279,23 @@ impl CutProxy {
         self.budget.store(bytes, Ordering::SeqCst);
     }
 }
+
+/// Runs the scenario `$name(target)` twice: against OpenSSH (`…::over_openssh`, skipped
+/// without sshd) and against the sandbox's in-process server (`…::in_process`, always).
+macro_rules! over_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn over_openssh() {
+                let Some(t) = crate::sftp_support::Target::sshd(concat!("sftp ", stringify!($name))).await else { return };
+                super::$name(t).await
+            }
+
+            #[tokio::test]
+            async fn in_process() {
+                super::$name(crate::sftp_support::Target::in_process().await).await
+            }
+        }
+    };
+}
+pub(crate) use over_both;

@@ -6,8 +6,8 @@ use super::EdgeSandboxConfig;
 use crate::sandbox::call_log::{self, CallLog};
 use crate::sandbox::faults::{self, FaultLayer, FaultPlan};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{header, Method, StatusCode};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
@@ -45,9 +45,8 @@ type App = Arc<Shared>;
 pub fn router(app: App, log: CallLog, faults_plan: FaultPlan) -> Router {
     let mut fault_layer = FaultLayer::new(faults_plan, Arc::new(throttled));
     fault_layer.hang_for = app.config.hang_for;
-    Router::new()
-        .route("/restapi/v4/token", post(login))
-        .route("/restapi/v4/token/refresh", post(refresh))
+    // Every path but the two token ones wants a valid access token.
+    let with_token = Router::new()
         .route("/restapi/v4/orders/", get(list_orders).post(create_order))
         .route("/restapi/v4/orders/{id}/", get(get_order))
         .route("/restapi/v4/orders/{id}/{action}/", post(order_action))
@@ -57,6 +56,11 @@ pub fn router(app: App, log: CallLog, faults_plan: FaultPlan) -> Router {
         .route("/api/v4/products/{id}", get(get_product))
         .route("/api/v4/products/{id}/", get(get_product))
         .route("/api/v4/products/{id}/stock", patch(update_stock))
+        .route_layer(from_fn_with_state(app.clone(), authorize));
+    Router::new()
+        .route("/restapi/v4/token", post(login))
+        .route("/restapi/v4/token/refresh", post(refresh))
+        .merge(with_token)
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(app.clone())
@@ -99,32 +103,35 @@ fn detail(status: StatusCode, detail: &str) -> Response {
     (status, Json(json!({ "detail": detail }))).into_response()
 }
 
-fn json_body(bytes: &Bytes) -> Result<Value, Response> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| detail(StatusCode::BAD_REQUEST, &format!("JSON parse error - {e}")))
-}
+/// A JSON request body; one that does not parse is answered as DRF does.
+struct JsonBody(Value);
 
-fn authorize(app: &App, headers: &HeaderMap) -> Result<(), Response> {
-    let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
-        return Err(detail(StatusCode::UNAUTHORIZED, "Authentication credentials were not provided."));
-    };
-    let not_before = *app.revoked_before.lock().expect("revoked");
-    let token = value.strip_prefix("Bearer ").unwrap_or("");
-    match app.signer.verify(token, "access", not_before) {
-        Some(_) => Ok(()),
-        None => Err((
-            StatusCode::UNAUTHORIZED,
-            Json(json!({"detail": "Given token not valid for any token type", "code": "token_not_valid"})),
-        )
-            .into_response()),
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let bytes = Bytes::from_request(req, state).await.map_err(IntoResponse::into_response)?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| detail(StatusCode::BAD_REQUEST, &format!("JSON parse error - {e}")))
     }
 }
 
-async fn login(State(app): State<App>, body: Bytes) -> Response {
-    let v = match json_body(&body) {
-        Ok(v) => v,
-        Err(r) => return r,
+/// The access token check in front of every path but the token ones.
+async fn authorize(State(app): State<App>, req: Request, next: Next) -> Response {
+    let Some(value) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        return detail(StatusCode::UNAUTHORIZED, "Authentication credentials were not provided.");
     };
+    let not_before = *app.revoked_before.lock().expect("revoked");
+    let token = value.strip_prefix("Bearer ").unwrap_or("");
+    if app.signer.verify(token, "access", not_before).is_none() {
+        let body = json!({"detail": "Given token not valid for any token type", "code": "token_not_valid"});
+        return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+    }
+    next.run(req).await
+}
+
+async fn login(State(app): State<App>, JsonBody(v): JsonBody) -> Response {
     for field in ["username", "password"] {
         if !v.get(field).is_some_and(Value::is_string) {
             return refuse(Refusal::required(field));
@@ -141,11 +148,7 @@ async fn login(State(app): State<App>, body: Bytes) -> Response {
     .into_response()
 }
 
-async fn refresh(State(app): State<App>, body: Bytes) -> Response {
-    let v = match json_body(&body) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn refresh(State(app): State<App>, JsonBody(v): JsonBody) -> Response {
     let Some(token) = v.get("refresh").and_then(Value::as_str) else {
         return refuse(Refusal::required("refresh"));
     };
@@ -162,17 +165,18 @@ async fn refresh(State(app): State<App>, body: Bytes) -> Response {
 
 type Params = Query<HashMap<String, String>>;
 
-fn paging(app: &App, q: &HashMap<String, String>) -> (usize, usize) {
+/// One page of a listing (`limit`/`offset`), with `next`/`previous` links at `path` carrying
+/// the `filters` the query used.
+fn listing<T>(app: &App, q: &HashMap<String, String>, path: &str, filters: &[&str], matching: &[T], one: impl Fn(&T) -> Option<Value>) -> Response {
     let limit = q.get("limit").and_then(|l| l.parse().ok()).unwrap_or(app.config.default_page_size);
     let limit = limit.clamp(1, app.config.max_page_size) as usize;
-    (limit, q.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0))
+    let offset = q.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
+    let results = matching.iter().skip(offset).take(limit).filter_map(one).collect();
+    let filters: Vec<(&str, &String)> = filters.iter().filter_map(|k| q.get(*k).map(|v| (*k, v))).collect();
+    Json(render::page(&format!("{}{path}", app.base_url), &filters, matching.len(), limit, offset, results)).into_response()
 }
 
-async fn list_orders(State(app): State<App>, headers: HeaderMap, Query(q): Params) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
-    let (limit, offset) = paging(&app, &q);
+async fn list_orders(State(app): State<App>, Query(q): Params) -> Response {
     let store = app.store.lock().expect("store");
     let matching: Vec<_> = store
         .orders
@@ -181,18 +185,11 @@ async fn list_orders(State(app): State<App>, headers: HeaderMap, Query(q): Param
         .filter(|o| q.get("order_reference").is_none_or(|r| o.reference == *r))
         .filter(|o| q.get("part_number").is_none_or(|p| o.lines.iter().any(|l| l.part_number == *p)))
         .collect();
-    let results = matching.iter().skip(offset).take(limit).map(|o| render::order(&app.base_url, o)).collect();
-    let filters: Vec<(&str, &String)> =
-        ["status", "order_reference", "part_number"].iter().filter_map(|k| q.get(*k).map(|v| (*k, v))).collect();
     // `next` as documented: `{{v4-domain}}/restapi/v4/orders?format=json&limit=X&offset=X`.
-    Json(render::page(&format!("{}/restapi/v4/orders", app.base_url), &filters, matching.len(), limit, offset, results))
-        .into_response()
+    listing(&app, &q, "/restapi/v4/orders", &["status", "order_reference", "part_number"], &matching, |o| Some(render::order(&app.base_url, o)))
 }
 
-async fn get_order(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
+async fn get_order(State(app): State<App>, Path(id): Path<String>) -> Response {
     let store = app.store.lock().expect("store");
     match id.parse::<u64>().ok().and_then(|id| store.orders.get(&id)) {
         Some(o) => Json(render::order(&app.base_url, o)).into_response(),
@@ -200,14 +197,7 @@ async fn get_order(State(app): State<App>, headers: HeaderMap, Path(id): Path<St
     }
 }
 
-async fn order_action(State(app): State<App>, headers: HeaderMap, Path((id, action)): Path<(String, String)>, body: Bytes) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
-    let v = match json_body(&body) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn order_action(State(app): State<App>, Path((id, action)): Path<(String, String)>, JsonBody(v): JsonBody) -> Response {
     let Ok(id) = id.parse::<u64>() else {
         return detail(StatusCode::NOT_FOUND, "Not found.");
     };
@@ -225,14 +215,7 @@ async fn order_action(State(app): State<App>, headers: HeaderMap, Path((id, acti
 }
 
 /// The retailer side ("Create an Order"), so the standalone sandbox can be fed over HTTP too.
-async fn create_order(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
-    let v = match json_body(&body) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn create_order(State(app): State<App>, JsonBody(v): JsonBody) -> Response {
     let mut store = app.store.lock().expect("store");
     match super::order_rules::new_order_from_json(&v).map(|o| store.create_order(o)) {
         Ok(id) => (StatusCode::CREATED, Json(render::order(&app.base_url, &store.orders[&id]))).into_response(),
@@ -240,52 +223,27 @@ async fn create_order(State(app): State<App>, headers: HeaderMap, body: Bytes) -
     }
 }
 
-async fn carriers(State(app): State<App>, headers: HeaderMap) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
+async fn carriers(State(app): State<App>) -> Response {
     let store = app.store.lock().expect("store");
     let list: Vec<Value> = store.carriers.iter().map(|(id, slug, name)| json!({"id": id, "slug": slug, "name": name})).collect();
     Json(list).into_response()
 }
 
-async fn list_returns(State(app): State<App>, headers: HeaderMap, Query(q): Params) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
-    let (limit, offset) = paging(&app, &q);
+async fn list_returns(State(app): State<App>, Query(q): Params) -> Response {
     let store = app.store.lock().expect("store");
-    let matching: Vec<_> =
-        store.returns.iter().filter(|r| q.get("return_status").is_none_or(|s| r.status == *s)).collect();
-    let results = matching
-        .iter()
-        .skip(offset)
-        .take(limit)
-        .filter_map(|r| store.orders.get(&r.order_id).map(|o| render::return_(&app.base_url, r, o)))
-        .collect();
-    let filters: Vec<(&str, &String)> = q.get("return_status").map(|v| ("return_status", v)).into_iter().collect();
-    Json(render::page(&format!("{}/restapi/v4/returns/", app.base_url), &filters, matching.len(), limit, offset, results))
-        .into_response()
+    let matching: Vec<_> = store.returns.iter().filter(|r| q.get("return_status").is_none_or(|s| r.status == *s)).collect();
+    listing(&app, &q, "/restapi/v4/returns/", &["return_status"], &matching, |r| {
+        store.orders.get(&r.order_id).map(|o| render::return_(&app.base_url, r, o))
+    })
 }
 
-async fn list_products(State(app): State<App>, headers: HeaderMap, Query(q): Params) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
-    let (limit, offset) = paging(&app, &q);
+async fn list_products(State(app): State<App>, Query(q): Params) -> Response {
     let store = app.store.lock().expect("store");
-    let matching: Vec<_> =
-        store.products.values().filter(|p| q.get("part_number").is_none_or(|n| p.part_number == *n)).collect();
-    let results = matching.iter().skip(offset).take(limit).map(|p| render::product(&app.base_url, p)).collect();
-    let filters: Vec<(&str, &String)> = q.get("part_number").map(|v| ("part_number", v)).into_iter().collect();
-    Json(render::page(&format!("{}/api/v4/products/", app.base_url), &filters, matching.len(), limit, offset, results))
-        .into_response()
+    let matching: Vec<_> = store.products.values().filter(|p| q.get("part_number").is_none_or(|n| p.part_number == *n)).collect();
+    listing(&app, &q, "/api/v4/products/", &["part_number"], &matching, |p| Some(render::product(&app.base_url, p)))
 }
 
-async fn get_product(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
+async fn get_product(State(app): State<App>, Path(id): Path<String>) -> Response {
     let store = app.store.lock().expect("store");
     match id.parse::<u64>().ok().and_then(|id| store.products.get(&id)) {
         Some(p) => Json(render::product(&app.base_url, p)).into_response(),
@@ -293,14 +251,7 @@ async fn get_product(State(app): State<App>, headers: HeaderMap, Path(id): Path<
     }
 }
 
-async fn update_stock(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
-    let v = match json_body(&body) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn update_stock(State(app): State<App>, Path(id): Path<String>, JsonBody(v): JsonBody) -> Response {
     let Ok(id) = id.parse::<u64>() else {
         return refuse(Refusal::not_found("Product not found.", "PRODUCT_NOT_FOUND"));
     };

@@ -60,6 +60,25 @@ impl EdgeFilesSandbox {
         self.catalogue.lock().expect("catalogue").insert(part_number.to_owned());
     }
 
+    /// What John Lewis shows for a part number before any stock file (a known product).
+    pub fn set_stock(&self, part_number: &str, quantity: u32) {
+        self.add_product(part_number);
+        self.state.lock().expect("state").stock.insert(part_number.to_owned(), quantity);
+    }
+
+    /// The same products and orders as the REST sandbox's `seed_demo`, as files.
+    pub fn seed_demo(&self) -> std::io::Result<()> {
+        for pn in ["58000128", "66682708", "51234567", "50000001"] {
+            self.set_stock(pn, 10);
+        }
+        let line = |r: &str, pn: &str, q: u32, p: &str| FileOrderLine { line_ref: r.into(), part_number: pn.into(), quantity: q, unit_price: p.into() };
+        let now = Utc::now();
+        self.place_order("JL100000001", now, &[line("1", "58000128", 1, "85.00")])?;
+        let later = now + chrono::Duration::milliseconds(1);
+        self.place_order("JL100000002", later, &[line("1", "66682708", 2, "499.00"), line("2", "51234567", 1, "12.50")])?;
+        Ok(())
+    }
+
     /// Writes an order file then its marker; returns the file name.
     pub fn place_order(&self, number: &str, at: DateTime<Utc>, lines: &[FileOrderLine]) -> std::io::Result<String> {
         let mut s = String::from(
