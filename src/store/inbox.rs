@@ -18,8 +18,11 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Value};
 use serde::Serialize;
 use std::collections::HashSet;
 
-/// Job priorities (higher runs first): dispatches and cancellations are never starved.
+/// Job priorities (higher runs first): dispatches and cancellations are never starved; a stock
+/// observation that lowers a SKU goes before queued increases (`stock::prioritise_observations`).
 pub const PRIORITY_ORDER_EVENT: i32 = 10;
+pub const PRIORITY_STOCK_FLOOR: i32 = 8;
+pub const PRIORITY_STOCK_DROP: i32 = 5;
 pub const PRIORITY_STOCK: i32 = 0;
 pub const PRIORITY_PRICE: i32 = -10;
 
@@ -176,6 +179,8 @@ pub async fn write_all<C: ConnectionTrait>(
             }
         }
     }
+    let jobs = super::stock::prioritise_observations(conn, jobs).await?;
+    let jobs: Vec<&NewJob> = jobs.iter().map(|j| j.as_ref()).collect();
     let jobs_added = enqueue_many(conn, &jobs, max_attempts).await?.len() as u64;
     Ok(Written { stored, jobs_added })
 }

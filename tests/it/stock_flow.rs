@@ -170,7 +170,7 @@ async fn a_drop_to_zero_overtakes_five_thousand_queued_increases() {
     let db = &rig.app.state.db;
     for i in 0..n {
         let c = stock::claim(db, &sku(i), now_ms(), 60_000).await.unwrap().unwrap();
-        stock::push_succeeded(db, &sku(i), c.value, now_ms()).await.unwrap();
+        stock::push_succeeded(db, &sku(i), &c, now_ms()).await.unwrap();
     }
     rig.app.state.stock.resume_pushes();
     // 5,000 restocks arrive.

@@ -21,7 +21,7 @@ fn db_err(e: DbErr) -> JobError {
 }
 
 /// Applies one observation; shared with reconciliation. Returns whether it was stored.
-pub async fn apply(db: &DatabaseConnection, rules: &BufferRules, o: &Observation) -> Result<Observed, DbErr> {
+pub async fn apply<C: sea_orm::ConnectionTrait>(db: &C, rules: &BufferRules, o: &Observation) -> Result<Observed, DbErr> {
     let explanation = rules.compute(&o.sku, o.qty, chrono::Utc::now());
     stock::observe(db, o, &explanation, now_ms()).await
 }
