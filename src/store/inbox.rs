@@ -60,16 +60,18 @@ pub enum Stored {
 
 /// The jobs a valid event causes, with the ordering facts the flows need.
 pub fn jobs_for(webhook_id: &str, webhook_timestamp: i64, event: &Event) -> Vec<NewJob> {
-    fn payload<T: Serialize + Clone>(id: &str, wts: i64, ets: i64, data: &T) -> serde_json::Value {
+    /// `ets`: the event timestamp in ms and in µs.
+    fn payload<T: Serialize + Clone>(id: &str, wts: i64, ets: (i64, i64), data: &T) -> serde_json::Value {
         let job = WebhookJob {
             webhook_id: id.to_owned(),
             webhook_timestamp: wts,
-            event_timestamp_ms: ets,
+            event_timestamp_ms: ets.0,
+            event_timestamp_us: Some(ets.1),
             data: data.clone(),
         };
         serde_json::to_value(job).expect("payloads serialise")
     }
-    let (id, wts, ets) = (webhook_id, webhook_timestamp, event.timestamp_ms);
+    let (id, wts, ets) = (webhook_id, webhook_timestamp, (event.timestamp_ms, event.timestamp_us));
     let job = match &event.data {
         EventData::StockChanged(d) => {
             NewJob::new(JobKind::StockObserved, payload(id, wts, ets, d)).priority(PRIORITY_STOCK)

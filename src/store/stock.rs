@@ -19,7 +19,8 @@ pub use stock_state::Model as StockState;
 pub struct Observation {
     pub sku: String,
     pub qty: Decimal,
-    /// When Magento observed it (event timestamp), Unix ms.
+    /// When Magento observed it (the event's `timestamp`, to the microsecond), Unix µs:
+    /// two changes of one SKU within a millisecond keep their order.
     pub observed_at: i64,
     /// The `webhook-timestamp` header (Unix s); a reconciliation read uses its own clock.
     pub webhook_ts: i64,

@@ -82,8 +82,13 @@ impl StockRig {
 
     /// Posts a `stock.changed` event observed at `observed_ms`, signed at `webhook_ts`.
     pub async fn post(&self, id: &str, observed_ms: i64, webhook_ts: i64, items: Value) -> u16 {
-        let ts = chrono::DateTime::from_timestamp_millis(observed_ms).unwrap();
-        let body = json!({"type": "stock.changed", "timestamp": ts.to_rfc3339(), "data": {"items": items}}).to_string();
+        self.post_at(id, chrono::DateTime::from_timestamp_millis(observed_ms).unwrap(), webhook_ts, items).await
+    }
+
+    /// Like [`Self::post`], with the body's `timestamp` to the microsecond.
+    pub async fn post_at(&self, id: &str, observed: chrono::DateTime<chrono::Utc>, webhook_ts: i64, items: Value) -> u16 {
+        let ts = observed.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let body = json!({"type": "stock.changed", "timestamp": ts, "data": {"items": items}}).to_string();
         let resp = self
             .client
             .post(&self.url)

@@ -59,7 +59,7 @@ impl StockObserver {
             let o = Observation {
                 sku: item.sku.clone(),
                 qty,
-                observed_at: p.event_timestamp_ms,
+                observed_at: p.event_timestamp_us.unwrap_or(p.event_timestamp_ms * 1000),
                 webhook_ts: p.webhook_timestamp,
             };
             if let Observed::Applied { pending: true, .. } = apply(&self.db, &self.rules, &o).await.map_err(db_err)? {

@@ -133,7 +133,7 @@ impl Reconciler {
                 }
             };
             let now = now_ms();
-            let o = Observation { sku: m.sku.clone(), qty, observed_at: now, webhook_ts: now / 1000 };
+            let o = Observation { sku: m.sku.clone(), qty, observed_at: now * 1000, webhook_ts: now / 1000 };
             apply(&txn, &self.rules, &o).await?;
             let mut pending = None;
             match shown.get(m.part_number.as_str()) {
