@@ -71,6 +71,7 @@ impl StockRig {
         c.stock.reconcile_interval_secs = 0;
         c.stock.drift_threshold = o.drift_threshold;
         c.stock.push_retry_secs = 1;
+        c.stock.magento_page_size = 7; // reconciliation walks the mapping over many pages
         let app = App::start(c).await.expect("service starts");
         let rows: Vec<MappingRow> = (0..o.skus)
             .map(|i| MappingRow { sku: sku(i), part_number: PartNumber::parse(&part(i)).unwrap(), extra: None })
