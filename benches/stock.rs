@@ -6,9 +6,12 @@
 //!     10,000-SKU burst, on the sandboxes with time scaled (see `freshness.rs`);
 //! (b) a replayed peak day: oversold units, risk-first pusher vs scheduled full syncs
 //!     (pure simulation on the domain rules, see `peak_day.rs`);
-//! (c) a full reconciliation of 100,000 SKUs against the sandboxes: time and peak memory.
+//! (c) a full reconciliation of 100,000 SKUs against the sandboxes (in a child process): time
+//!     and the service's peak memory (heap and resident set).
 //!
 //! `BENCH_PARTS=b` (any of a, b, c) runs only some; `BENCH_RECONCILE_SKUS` changes (c)'s size.
+#[path = "stock/alloc.rs"]
+mod alloc;
 #[path = "stock/rig.rs"]
 mod rig;
 #[path = "stock/freshness.rs"]
@@ -20,6 +23,9 @@ mod reconcile;
 
 use jlbridge::domain::buffer::BufferRules;
 use peak_day::Strategy;
+
+#[global_allocator]
+static ALLOC: alloc::Counting = alloc::Counting;
 
 fn part(p: char) -> bool {
     std::env::var("BENCH_PARTS").map(|v| v.contains(p)).unwrap_or(true)
@@ -58,6 +64,9 @@ fn peak_day_figures() {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    if reconcile::serve_if_child().await {
+        return;
+    }
     if part('a') {
         freshness::run().await;
     }

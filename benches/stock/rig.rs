@@ -37,6 +37,19 @@ pub async fn start(
     edge_stock: impl Fn(usize) -> i64,
     magento_qty: Option<&dyn Fn(usize) -> i64>,
 ) -> Rig {
+    let (edge, magento) = sandboxes(n, rate_per_window, window, edge_stock, magento_qty).await;
+    let (app, dir) = start_service(n, rate_per_window, window, |c| jlbridge::sandbox::point_config(c, &edge, &magento)).await;
+    Rig { app, edge, _magento: magento, client: reqwest::Client::new(), _dir: dir }
+}
+
+/// Both sandboxes holding `n` products.
+pub async fn sandboxes(
+    n: usize,
+    rate_per_window: u32,
+    window: Duration,
+    edge_stock: impl Fn(usize) -> i64,
+    magento_qty: Option<&dyn Fn(usize) -> i64>,
+) -> (EdgeSandbox, MagentoSandbox) {
     let edge = edge::start(EdgeSandboxConfig { rate_limit: rate_per_window, rate_window: window, max_page_size: 1000, ..Default::default() })
         .await
         .unwrap();
@@ -48,13 +61,18 @@ pub async fn start(
             magento.set_source_qty(&sku(i), "default", Decimal::from(q(i)));
         }
     }
+    (edge, magento)
+}
+
+/// The service (SQLite file) pointed at sandboxes by `point`, with `n` SKUs mapped.
+pub async fn start_service(n: usize, rate_per_window: u32, window: Duration, point: impl FnOnce(&mut Config)) -> (App, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut c = Config::default();
     c.database.url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
     c.http.listen = "127.0.0.1:0".into();
     c.grpc.listen = "127.0.0.1:0".into();
     c.webhooks.secrets = StringList(vec![format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(KEY))]);
-    jlbridge::sandbox::point_config(&mut c, &edge, &magento);
+    point(&mut c);
     c.edge.rate_limit = rate_per_window;
     c.edge.rate_window_ms = window.as_millis() as u64;
     c.edge.timeout_secs = 10;
@@ -63,30 +81,29 @@ pub async fn start(
     c.jobs.poll_interval_ms = 20;
     let app = App::start(c).await.expect("service starts");
     let now = jlbridge::store::now_ms();
-    let mappings: Vec<product_mapping::ActiveModel> = (0..n)
-        .map(|i| {
-            let m = product_mapping::Model {
-                sku: sku(i),
-                part_number: part(i),
-                product_id: None,
-                traded_code: None,
-                verified: false,
-                blocked: false,
-                verified_at: None,
-                verify_error: None,
-                extra: None,
-                imported_at: now,
-                updated_at: now,
-            };
-            m.into()
-        })
-        .collect();
+    let mapping = |i: usize| -> product_mapping::ActiveModel {
+        product_mapping::Model {
+            sku: sku(i),
+            part_number: part(i),
+            product_id: None,
+            traded_code: None,
+            verified: false,
+            blocked: false,
+            verified_at: None,
+            verify_error: None,
+            extra: None,
+            imported_at: now,
+            updated_at: now,
+        }
+        .into()
+    };
     let txn = app.state.db.begin().await.unwrap();
-    for chunk in mappings.chunks(500) {
-        product_mapping::Entity::insert_many(chunk.to_vec()).exec(&txn).await.unwrap();
+    for from in (0..n).step_by(500) {
+        let chunk: Vec<_> = (from..(from + 500).min(n)).map(mapping).collect();
+        product_mapping::Entity::insert_many(chunk).exec(&txn).await.unwrap();
     }
     txn.commit().await.unwrap();
-    Rig { app, edge, _magento: magento, client: reqwest::Client::new(), _dir: dir }
+    (app, dir)
 }
 
 /// Marks SKUs as already in step: observed `qty` an hour ago, sent and shown.
@@ -98,7 +115,7 @@ pub async fn seed_in_step(rig: &Rig, skus: impl Iterator<Item = usize>, qty: imp
             stock_state::Model {
                 sku: sku(i),
                 observed_qty: Some(q.to_string()),
-                observed_at: Some(t),
+                observed_at: Some(t * 1000),
                 observed_webhook_ts: Some(t / 1000),
                 computed_value: Some(q),
                 explanation: None,
@@ -146,9 +163,14 @@ pub async fn post(rig: &Rig, id: &str, items: Value) -> u16 {
 
 /// Peak resident memory of this process so far (VmHWM), in MiB.
 pub fn vm_hwm_mib() -> f64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status_mib("self", "VmHWM:")
+}
+
+/// A `/proc/<pid>/status` figure (`VmHWM:`, `VmRSS:`), in MiB.
+pub fn status_mib(pid: &str, field: &str) -> f64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     s.lines()
-        .find(|l| l.starts_with("VmHWM:"))
+        .find(|l| l.starts_with(field))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|kb| kb.parse::<f64>().ok())
         .map_or(f64::NAN, |kb| kb / 1024.0)

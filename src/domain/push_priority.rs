@@ -51,6 +51,39 @@ pub fn key(c: &PushCandidate) -> (Urgency, u32, Reverse<u64>, i64, &str) {
     }
 }
 
+/// How urgent a received stock observation is, before it is applied: decides its job's
+/// priority, so a drop overtakes queued increases from the webhook onwards, not only once
+/// observed (the pusher's order above applies from there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ObservationUrgency {
+    /// Not known to lower anything: an increase, the same value, a first observation, or a
+    /// quantity still to be read from Magento.
+    Other = 0,
+    /// Lower than the last observed quantity.
+    Drop = 1,
+    /// Down to 0, or down to what the buffer took last time (the value sent will be 0).
+    Floor = 2,
+}
+
+/// What was last observed for a SKU: Magento's salable quantity and the value computed from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastObserved {
+    pub qty: i64,
+    pub computed: i64,
+}
+
+pub fn observation_urgency(new_qty: Option<i64>, last: Option<LastObserved>) -> ObservationUrgency {
+    let Some(q) = new_qty else { return ObservationUrgency::Other };
+    if q <= 0 {
+        return ObservationUrgency::Floor;
+    }
+    match last {
+        Some(l) if q < l.qty && q <= l.qty - l.computed => ObservationUrgency::Floor,
+        Some(l) if q < l.qty => ObservationUrgency::Drop,
+        _ => ObservationUrgency::Other,
+    }
+}
+
 /// Orders candidates, riskiest first.
 pub fn order(cands: &mut [PushCandidate]) {
     cands.sort_by(|a, b| key(a).cmp(&key(b)));
@@ -108,6 +141,27 @@ mod tests {
                 "same",
             ]
         );
+    }
+
+    #[test]
+    fn observation_urgency_table() {
+        use ObservationUrgency::*;
+        let last = |qty, computed| Some(LastObserved { qty, computed });
+        let cases = [
+            (Some(0), None, Floor),
+            (Some(-2), last(5, 3), Floor),
+            (Some(2), last(10, 8), Floor),   // the buffer took 2: 2 → 0
+            (Some(3), last(10, 8), Drop),
+            (Some(9), last(10, 8), Drop),
+            (Some(10), last(10, 8), Other),  // unchanged
+            (Some(11), last(10, 8), Other),  // increase
+            (Some(4), None, Other),          // first observation of the SKU
+            (None, last(10, 8), Other),      // to be read from Magento
+            (Some(1), last(1, 0), Other),    // already at the floor, same quantity
+        ];
+        for (q, l, want) in cases {
+            assert_eq!(observation_urgency(q, l), want, "{q:?} after {l:?}");
+        }
     }
 
     #[test]

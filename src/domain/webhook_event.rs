@@ -117,6 +117,8 @@ pub struct Event {
     pub event_type: EventType,
     /// The body's `timestamp`: when Magento observed the change, Unix ms.
     pub timestamp_ms: i64,
+    /// The same, Unix µs: two changes of one SKU within a millisecond keep their order.
+    pub timestamp_us: i64,
     pub data: EventData,
 }
 
@@ -170,6 +172,9 @@ pub struct WebhookJob<T> {
     pub webhook_timestamp: i64,
     /// The body's `timestamp`, Unix ms.
     pub event_timestamp_ms: i64,
+    /// The body's `timestamp`, Unix µs (absent from jobs queued before it was added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_timestamp_us: Option<i64>,
     pub data: T,
 }
 
@@ -223,8 +228,10 @@ pub fn parse(body: &[u8]) -> Result<Parsed, EventError> {
         });
     };
     let ts = root.string("timestamp")?;
-    let timestamp_ms = rfc3339_ms(&ts)
-        .ok_or_else(|| EventError::invalid("timestamp", "must be an RFC 3339 date-time"))?;
+    let timestamp_us = chrono::DateTime::parse_from_rfc3339(&ts)
+        .map(|t| t.timestamp_micros())
+        .map_err(|_| EventError::invalid("timestamp", "must be an RFC 3339 date-time"))?;
+    let timestamp_ms = timestamp_us.div_euclid(1000);
     let d = root.obj("data")?;
     let data = match event_type {
         EventType::StockChanged => EventData::StockChanged(StockChanged {
@@ -287,6 +294,7 @@ pub fn parse(body: &[u8]) -> Result<Parsed, EventError> {
     Ok(Parsed::Known(Event {
         event_type,
         timestamp_ms,
+        timestamp_us,
         data,
     }))
 }

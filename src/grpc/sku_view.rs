@@ -41,7 +41,7 @@ pub fn sku(
     let Some(s) = state else { return out };
     out.magento_quantity =
         s.observed_qty.as_deref().and_then(|q| Decimal::from_str(q).ok()).and_then(|d| d.floor().to_i64()).unwrap_or_default();
-    out.observed_at = stamp(s.observed_at);
+    out.observed_at = stamp(s.observed_at.map(|us| us.div_euclid(1000)));
     out.explanation = s.explanation.as_deref().and_then(|e| serde_json::from_str::<Explanation>(e).ok()).map(|e| explanation(&e));
     out.sent_quantity = s.sent_value.unwrap_or_default();
     out.sent_at = stamp(s.sent_at);

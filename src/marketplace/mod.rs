@@ -55,6 +55,13 @@ pub trait Marketplace: Send + Sync {
     async fn update_stock(&self, product: &ProductId, quantity: u32) -> Result<()>;
     /// Every product of the account, paged to the end (for reconciliation).
     async fn list_products(&self) -> Result<Vec<MarketplaceProduct>>;
+    /// Every product of the account, handed to `visit` one page at a time as it is read, so a
+    /// caller keeps only what it needs (reconciliation of a large catalogue). By default, one
+    /// page holding [`Self::list_products`].
+    async fn each_product_page(&self, visit: &mut (dyn FnMut(Vec<MarketplaceProduct>) + Send)) -> Result<()> {
+        visit(self.list_products().await?);
+        Ok(())
+    }
     /// Returns, optionally filtered by return status (e.g. `RMA`), paged to the end.
     async fn list_returns(&self, status: Option<&str>) -> Result<Vec<MarketplaceReturn>>;
     async fn acknowledge_return(&self, id: &MarketplaceOrderId, lines: &[ReturnLine]) -> Result<()>;

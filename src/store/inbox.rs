@@ -18,8 +18,11 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Value};
 use serde::Serialize;
 use std::collections::HashSet;
 
-/// Job priorities (higher runs first): dispatches and cancellations are never starved.
+/// Job priorities (higher runs first): dispatches and cancellations are never starved; a stock
+/// observation that lowers a SKU goes before queued increases (`stock::prioritise_observations`).
 pub const PRIORITY_ORDER_EVENT: i32 = 10;
+pub const PRIORITY_STOCK_FLOOR: i32 = 8;
+pub const PRIORITY_STOCK_DROP: i32 = 5;
 pub const PRIORITY_STOCK: i32 = 0;
 pub const PRIORITY_PRICE: i32 = -10;
 
@@ -57,16 +60,18 @@ pub enum Stored {
 
 /// The jobs a valid event causes, with the ordering facts the flows need.
 pub fn jobs_for(webhook_id: &str, webhook_timestamp: i64, event: &Event) -> Vec<NewJob> {
-    fn payload<T: Serialize + Clone>(id: &str, wts: i64, ets: i64, data: &T) -> serde_json::Value {
+    /// `ets`: the event timestamp in ms and in µs.
+    fn payload<T: Serialize + Clone>(id: &str, wts: i64, ets: (i64, i64), data: &T) -> serde_json::Value {
         let job = WebhookJob {
             webhook_id: id.to_owned(),
             webhook_timestamp: wts,
-            event_timestamp_ms: ets,
+            event_timestamp_ms: ets.0,
+            event_timestamp_us: Some(ets.1),
             data: data.clone(),
         };
         serde_json::to_value(job).expect("payloads serialise")
     }
-    let (id, wts, ets) = (webhook_id, webhook_timestamp, event.timestamp_ms);
+    let (id, wts, ets) = (webhook_id, webhook_timestamp, (event.timestamp_ms, event.timestamp_us));
     let job = match &event.data {
         EventData::StockChanged(d) => {
             NewJob::new(JobKind::StockObserved, payload(id, wts, ets, d)).priority(PRIORITY_STOCK)
@@ -176,6 +181,8 @@ pub async fn write_all<C: ConnectionTrait>(
             }
         }
     }
+    let jobs = super::stock::prioritise_observations(conn, jobs).await?;
+    let jobs: Vec<&NewJob> = jobs.iter().map(|j| j.as_ref()).collect();
     let jobs_added = enqueue_many(conn, &jobs, max_attempts).await?.len() as u64;
     Ok(Written { stored, jobs_added })
 }

@@ -2,7 +2,7 @@
 use super::entities::product_mapping::{self, Entity as Mappings};
 use super::{now_ms, stmt};
 use crate::domain::order::PartNumber;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 pub use product_mapping::Model as Mapping;
 
@@ -96,6 +96,16 @@ pub async fn by_part_number<C: ConnectionTrait>(conn: &C, part_number: &str) -> 
 /// Every mapping, by SKU.
 pub async fn all<C: ConnectionTrait>(conn: &C) -> Result<Vec<Mapping>, DbErr> {
     Mappings::find().order_by_asc(product_mapping::Column::Sku).all(conn).await
+}
+
+/// Up to `limit` mappings with a SKU after `after` (all when `None`), by SKU: walks the whole
+/// mapping a page at a time (keyset paging), whatever is added or removed meanwhile.
+pub async fn page_after<C: ConnectionTrait>(conn: &C, after: Option<&str>, limit: u64) -> Result<Vec<Mapping>, DbErr> {
+    let mut q = Mappings::find();
+    if let Some(a) = after {
+        q = q.filter(product_mapping::Column::Sku.gt(a));
+    }
+    q.order_by_asc(product_mapping::Column::Sku).limit(limit).all(conn).await
 }
 
 /// Records what the products API said about a mapping.

@@ -2,10 +2,15 @@
 //! newer one; on equal event times the later `webhook-timestamp` wins) lives in ONE conditional
 //! upsert, so it holds whatever runs concurrently, on SQLite and PostgreSQL alike.
 use super::entities::stock_state::{self, Entity as StockStates};
+use super::inbox::{PRIORITY_STOCK_DROP, PRIORITY_STOCK_FLOOR};
+use super::jobs::{JobKind, NewJob};
 use super::stmt;
 use crate::domain::buffer::Explanation;
+use crate::domain::push_priority::{self, LastObserved, ObservationUrgency};
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryResult};
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 pub use stock_state::Model as StockState;
 
@@ -14,7 +19,8 @@ pub use stock_state::Model as StockState;
 pub struct Observation {
     pub sku: String,
     pub qty: Decimal,
-    /// When Magento observed it (event timestamp), Unix ms.
+    /// When Magento observed it (the event's `timestamp`, to the microsecond), Unix µs:
+    /// two changes of one SKU within a millisecond keep their order.
     pub observed_at: i64,
     /// The `webhook-timestamp` header (Unix s); a reconciliation read uses its own clock.
     pub webhook_ts: i64,
@@ -123,55 +129,137 @@ pub async fn pending_count<C: ConnectionTrait>(conn: &C) -> Result<u64, DbErr> {
     Ok(r.try_get::<i64>("", "n")? as u64)
 }
 
-/// A SKU held for one push: the value and version it carries.
+/// A SKU held for one push: the value and version it carries, and the lease end, which is
+/// also the claim's token (a later claim of the same SKU writes another).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Claim {
     pub value: i64,
     pub version: i64,
+    pub until: i64,
 }
 
 /// Takes the SKU for a push until `now + lease_ms`, if it is still pending, due and free.
+/// The lease end is made unique per SKU (one past the previous one when they would tie), so it
+/// tells two claims apart.
 pub async fn claim<C: ConnectionTrait>(conn: &C, sku: &str, now: i64, lease_ms: i64) -> Result<Option<Claim>, DbErr> {
     let row = conn
         .query_one(stmt(
             conn.get_database_backend(),
-            "UPDATE stock_state SET inflight_version = version, inflight_until = $1 \
-             WHERE sku = $2 AND pending = TRUE AND computed_value IS NOT NULL \
-               AND (next_attempt_at IS NULL OR next_attempt_at <= $3) \
-               AND (inflight_until IS NULL OR inflight_until < $4) \
-             RETURNING computed_value, version",
-            [(now + lease_ms).into(), sku.into(), now.into(), now.into()],
+            "UPDATE stock_state SET inflight_version = version, \
+               inflight_until = CASE WHEN inflight_until IS NOT NULL AND inflight_until >= $1 THEN inflight_until + 1 ELSE $2 END \
+             WHERE sku = $3 AND pending = TRUE AND computed_value IS NOT NULL \
+               AND (next_attempt_at IS NULL OR next_attempt_at <= $4) \
+               AND (inflight_until IS NULL OR inflight_until < $5) \
+             RETURNING computed_value, version, inflight_until",
+            [(now + lease_ms).into(), (now + lease_ms).into(), sku.into(), now.into(), now.into()],
         ))
         .await?;
-    row.map(|r| Ok(Claim { value: r.try_get("", "computed_value")?, version: r.try_get("", "version")? })).transpose()
+    row.map(|r| {
+        Ok(Claim { value: r.try_get("", "computed_value")?, version: r.try_get("", "version")?, until: r.try_get("", "inflight_until")? })
+    })
+    .transpose()
 }
 
-/// John Lewis accepted `value`. Still pending only if the value changed while in flight.
-pub async fn push_succeeded<C: ConnectionTrait>(conn: &C, sku: &str, value: i64, now: i64) -> Result<bool, DbErr> {
+/// John Lewis accepted the claimed value. Still pending if the value changed while in flight.
+///
+/// Fenced by the claim: when the lease ran out and another claim took the SKU, this push may
+/// have landed after that one's, so nothing is recorded as shown; the SKU's version moves on
+/// and it stays pending, so whatever is current is sent again (the other claim's success then
+/// sees the version moved too). Returns whether the SKU is pending.
+pub async fn push_succeeded<C: ConnectionTrait>(conn: &C, sku: &str, claim: &Claim, now: i64) -> Result<bool, DbErr> {
+    let value = claim.value;
     let row = conn
         .query_one(stmt(
             conn.get_database_backend(),
             "UPDATE stock_state SET sent_value = $1, sent_at = $2, shown_value = $3, shown_at = $4, \
                inflight_version = NULL, inflight_until = NULL, attempts = 0, next_attempt_at = NULL, last_error = NULL, \
-               pending = CASE WHEN computed_value <> $5 THEN TRUE ELSE FALSE END, updated_at = $6 \
-             WHERE sku = $7 RETURNING pending",
-            [value.into(), now.into(), value.into(), now.into(), value.into(), now.into(), sku.into()],
+               pending = CASE WHEN computed_value <> $5 OR version <> $6 THEN TRUE ELSE FALSE END, updated_at = $7 \
+             WHERE sku = $8 AND inflight_version = $9 AND inflight_until = $10 RETURNING pending",
+            [
+                value.into(),
+                now.into(),
+                value.into(),
+                now.into(),
+                value.into(),
+                claim.version.into(),
+                now.into(),
+                sku.into(),
+                claim.version.into(),
+                claim.until.into(),
+            ],
         ))
         .await?;
-    row.map(|r| r.try_get::<bool>("", "pending")).transpose().map(|p| p.unwrap_or(false))
+    match row {
+        Some(r) => r.try_get::<bool>("", "pending"),
+        None => {
+            superseded(conn, sku, now).await?;
+            Ok(true)
+        }
+    }
 }
 
-/// The push failed: stays pending, tried again from `retry_at`. Returns the failed attempts so far.
-pub async fn push_failed<C: ConnectionTrait>(conn: &C, sku: &str, error: &str, retry_at: i64, now: i64) -> Result<i32, DbErr> {
+/// A push whose claim was taken over landed at an unknown moment: what John Lewis shows is
+/// unknown, and the SKU goes again after whatever push is in flight now.
+async fn superseded<C: ConnectionTrait>(conn: &C, sku: &str, now: i64) -> Result<(), DbErr> {
+    tracing::info!(sku, "stock push finished after its claim was taken over; the current value goes again");
+    conn.execute(stmt(
+        conn.get_database_backend(),
+        "UPDATE stock_state SET version = version + 1, pending = TRUE, shown_value = NULL, updated_at = $1 WHERE sku = $2",
+        [now.into(), sku.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// How a push ended when it did not succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushEnd {
+    /// Refused or failed before reaching John Lewis: nothing changed there.
+    Failed,
+    /// No answer within the deadline: the value may or may not have landed.
+    Unknown,
+}
+
+/// The push failed: stays pending, tried again from `retry_at`. Returns the failed attempts so
+/// far, or `None` when the claim had been taken over (then nothing is counted; an `Unknown`
+/// end sends the current value again, as in [`push_succeeded`]).
+pub async fn push_failed<C: ConnectionTrait>(
+    conn: &C,
+    sku: &str,
+    claim: &Claim,
+    end: PushEnd,
+    error: &str,
+    retry_at: i64,
+    now: i64,
+) -> Result<Option<i32>, DbErr> {
     let row = conn
         .query_one(stmt(
             conn.get_database_backend(),
             "UPDATE stock_state SET inflight_version = NULL, inflight_until = NULL, attempts = attempts + 1, \
-               next_attempt_at = $1, last_error = $2, updated_at = $3 WHERE sku = $4 RETURNING attempts",
-            [retry_at.into(), error.into(), now.into(), sku.into()],
+               next_attempt_at = $1, last_error = $2, updated_at = $3, \
+               shown_value = CASE WHEN $4 THEN NULL ELSE shown_value END, pending = CASE WHEN $5 THEN TRUE ELSE pending END \
+             WHERE sku = $6 AND inflight_version = $7 AND inflight_until = $8 RETURNING attempts",
+            [
+                retry_at.into(),
+                error.into(),
+                now.into(),
+                (end == PushEnd::Unknown).into(),
+                (end == PushEnd::Unknown).into(),
+                sku.into(),
+                claim.version.into(),
+                claim.until.into(),
+            ],
         ))
         .await?;
-    row.map(|r| r.try_get::<i32>("", "attempts")).transpose().map(|a| a.unwrap_or(0))
+    match row {
+        Some(r) => Ok(Some(r.try_get::<i32>("", "attempts")?)),
+        None => {
+            if end == PushEnd::Unknown {
+                superseded(conn, sku, now).await?;
+            }
+            Ok(None)
+        }
+    }
 }
 
 /// What a reconciliation read on John Lewis for a SKU.
@@ -229,4 +317,63 @@ pub async fn price<C: ConnectionTrait>(conn: &C, sku: &str) -> Result<Option<Dec
         .query_one(stmt(conn.get_database_backend(), "SELECT price FROM sku_prices WHERE sku = $1", [sku.into()]))
         .await?;
     Ok(row.map(|r| r.try_get::<String>("", "price")).transpose()?.and_then(|p| p.parse().ok()))
+}
+
+/// The jobs of a batch of webhook events, with each `stock.observed` job's priority raised
+/// when it lowers a SKU (see `domain::push_priority::observation_urgency`): one read of the
+/// SKUs' last observations for the whole batch. Other jobs are passed through unchanged.
+pub async fn prioritise_observations<'a, C: ConnectionTrait>(
+    conn: &C,
+    jobs: Vec<&'a NewJob>,
+) -> Result<Vec<Cow<'a, NewJob>>, DbErr> {
+    let items = |j: &NewJob| -> Vec<(String, Option<i64>)> {
+        let Some(list) = j.payload.pointer("/data/items").and_then(|v| v.as_array()) else { return Vec::new() };
+        list.iter()
+            .filter_map(|i| Some((i.get("sku")?.as_str()?.to_owned(), i.get("salable_qty").and_then(|q| q.as_i64()))))
+            .collect()
+    };
+    let observed: Vec<Vec<(String, Option<i64>)>> =
+        jobs.iter().map(|j| if j.kind == JobKind::StockObserved { items(j) } else { Vec::new() }).collect();
+    let mut wanted: Vec<&str> =
+        observed.iter().flatten().filter(|(_, q)| q.is_some_and(|q| q > 0)).map(|(s, _)| s.as_str()).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let last = last_observed(conn, &wanted).await?;
+    Ok(jobs
+        .into_iter()
+        .zip(observed)
+        .map(|(j, items)| {
+            let urgency = items
+                .iter()
+                .map(|(sku, q)| push_priority::observation_urgency(*q, last.get(sku.as_str()).copied()))
+                .max()
+                .unwrap_or(ObservationUrgency::Other);
+            let priority = match urgency {
+                ObservationUrgency::Floor => PRIORITY_STOCK_FLOOR,
+                ObservationUrgency::Drop => PRIORITY_STOCK_DROP,
+                ObservationUrgency::Other => return Cow::Borrowed(j),
+            };
+            Cow::Owned(NewJob { priority: priority.max(j.priority), ..j.clone() })
+        })
+        .collect())
+}
+
+/// The last observation of each SKU given that has one.
+async fn last_observed<C: ConnectionTrait>(conn: &C, skus: &[&str]) -> Result<HashMap<String, LastObserved>, DbErr> {
+    let mut out = HashMap::new();
+    for chunk in skus.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|k| format!("${k}")).collect();
+        let sql = format!(
+            "SELECT sku, observed_qty, computed_value FROM stock_state WHERE sku IN ({}) AND observed_qty IS NOT NULL AND computed_value IS NOT NULL",
+            marks.join(", ")
+        );
+        let values: Vec<sea_orm::Value> = chunk.iter().map(|s| (*s).into()).collect();
+        for r in conn.query_all(stmt(conn.get_database_backend(), &sql, values)).await? {
+            let qty: String = r.try_get("", "observed_qty")?;
+            let Ok(qty) = qty.parse::<Decimal>() else { continue };
+            let qty = qty.ceil().try_into().unwrap_or(i64::MAX);
+            out.insert(r.try_get("", "sku")?, LastObserved { qty, computed: r.try_get("", "computed_value")? });
+        }
+    }
+    Ok(out)
 }

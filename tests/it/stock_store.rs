@@ -5,7 +5,7 @@ use jlbridge::config::DatabaseConfig;
 use jlbridge::domain::buffer::{BufferRules, Explanation};
 use jlbridge::domain::order::PartNumber;
 use jlbridge::store::mapping::{self, MappingRow, Verification};
-use jlbridge::store::stock::{self, Observation, Observed};
+use jlbridge::store::stock::{self, Observation, Observed, PushEnd};
 use jlbridge::store::{self, now_ms};
 use rand::seq::SliceRandom;
 use rust_decimal::Decimal;
@@ -87,26 +87,64 @@ async fn push_bookkeeping(db: &DatabaseConnection) {
     assert!(stock::due_pushes(db, now).await.unwrap().iter().all(|d| d.sku != "P"));
     // Changes while in flight: pushed again after the success.
     stock::observe(db, &obs("P", 2, 2, 1), &plain(2), now).await.unwrap();
-    assert!(stock::push_succeeded(db, "P", claim.value, now).await.unwrap(), "still pending: 2 ≠ 5");
+    assert!(stock::push_succeeded(db, "P", &claim, now).await.unwrap(), "still pending: 2 ≠ 5");
     let claim = stock::claim(db, "P", now, 30_000).await.unwrap().unwrap();
     assert_eq!(claim.value, 2);
-    assert!(!stock::push_succeeded(db, "P", 2, now).await.unwrap());
+    assert!(!stock::push_succeeded(db, "P", &claim, now).await.unwrap());
     // Equal to what is shown: not pending.
     assert_eq!(stock::observe(db, &obs("P", 2, 3, 1), &plain(2), now).await.unwrap(), Observed::Applied { pending: false, version: 2 });
     // Failure: retried later, not before.
     stock::observe(db, &obs("P", 9, 4, 1), &plain(9), now).await.unwrap();
-    stock::claim(db, "P", now, 30_000).await.unwrap().unwrap();
-    assert_eq!(stock::push_failed(db, "P", "503", now + 60_000, now).await.unwrap(), 1);
+    let claim = stock::claim(db, "P", now, 30_000).await.unwrap().unwrap();
+    assert_eq!(stock::push_failed(db, "P", &claim, PushEnd::Failed, "503", now + 60_000, now).await.unwrap(), Some(1));
     assert!(stock::claim(db, "P", now, 30_000).await.unwrap().is_none());
-    assert!(stock::claim(db, "P", now + 60_000, 30_000).await.unwrap().is_some());
+    let claim = stock::claim(db, "P", now + 60_000, 30_000).await.unwrap().unwrap();
     // Reconciliation: John Lewis shows 4 instead of the 2 sent.
-    stock::push_succeeded(db, "P", 9, now).await.unwrap();
+    stock::push_succeeded(db, "P", &claim, now).await.unwrap();
     let c = stock::record_shown(db, "P", 4, now).await.unwrap().unwrap();
     assert!(c.pending && c.drift_count == 1);
     let c = stock::record_shown(db, "P", 4, now).await.unwrap().unwrap();
     assert_eq!(c.drift_count, 2);
     let c = stock::record_shown(db, "P", 9, now).await.unwrap().unwrap();
     assert!(!c.pending && c.drift_count == 0);
+}
+
+/// Two claims of one SKU (the first one's lease ran out): whatever the first one records
+/// afterwards cannot mark a value as shown, and the SKU goes again after the second one.
+async fn push_fenced_by_claim(db: &DatabaseConnection) {
+    let now = now_ms();
+    mapping::import(db, &[MappingRow { sku: "F".into(), part_number: PartNumber::parse("12345679").unwrap(), extra: None }])
+        .await
+        .unwrap();
+    stock::observe(db, &obs("F", 38, 1, 1), &plain(38), now).await.unwrap();
+    let old = stock::claim(db, "F", now, 1_000).await.unwrap().unwrap();
+    assert_eq!(old.value, 38);
+    stock::observe(db, &obs("F", 21, 2, 1), &plain(21), now).await.unwrap();
+    // The first claim's lease has run out: another pusher takes the SKU with the newer value.
+    let new = stock::claim(db, "F", now + 2_000, 1_000).await.unwrap().unwrap();
+    assert_eq!(new.value, 21);
+    assert_ne!(new.until, old.until, "two claims carry different tokens");
+    // The new push lands first, then the stale one (38) lands after it.
+    assert!(!stock::push_succeeded(db, "F", &new, now + 2_100).await.unwrap(), "21 is shown");
+    assert!(stock::push_succeeded(db, "F", &old, now + 2_200).await.unwrap(), "a stale push leaves the SKU pending");
+    let st = stock::get(db, "F").await.unwrap().unwrap();
+    assert_eq!((st.pending, st.shown_value, st.sent_value, st.computed_value), (true, None, Some(21), Some(21)));
+    // The other order: the stale push's end is recorded first, then the current one's.
+    let a = stock::claim(db, "F", now + 3_000, 1_000).await.unwrap().unwrap();
+    let b = stock::claim(db, "F", now + 5_000, 1_000).await.unwrap().unwrap();
+    assert!(stock::push_succeeded(db, "F", &a, now + 5_100).await.unwrap());
+    assert!(stock::push_succeeded(db, "F", &b, now + 5_200).await.unwrap(), "b may have landed before a: again");
+    // A failure with an unknown outcome under a lost claim also sends the value again.
+    let c = stock::claim(db, "F", now + 6_000, 1_000).await.unwrap().unwrap();
+    let d = stock::claim(db, "F", now + 8_000, 1_000).await.unwrap().unwrap();
+    assert_eq!(stock::push_failed(db, "F", &c, PushEnd::Unknown, "timeout", now, now + 8_100).await.unwrap(), None);
+    assert!(stock::push_succeeded(db, "F", &d, now + 8_200).await.unwrap());
+    // A refusal under a lost claim changes nothing: nothing reached John Lewis.
+    let e = stock::claim(db, "F", now + 9_000, 1_000).await.unwrap().unwrap();
+    let f = stock::claim(db, "F", now + 11_000, 1_000).await.unwrap().unwrap();
+    assert_eq!(stock::push_failed(db, "F", &e, PushEnd::Failed, "400", now, now + 11_100).await.unwrap(), None);
+    assert!(!stock::push_succeeded(db, "F", &f, now + 11_200).await.unwrap(), "settled on 21");
+    assert_eq!(stock::get(db, "F").await.unwrap().unwrap().shown_value, Some(21));
 }
 
 async fn mapping_import(db: &DatabaseConnection) {
@@ -147,6 +185,7 @@ async fn all(cfg: &DatabaseConfig) {
     ordering_rule(&db).await;
     ordering_under_concurrency(&db).await;
     push_bookkeeping(&db).await;
+    push_fenced_by_claim(&db).await;
     mapping_import(&db).await;
     prices(&db).await;
 }

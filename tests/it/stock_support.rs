@@ -71,6 +71,7 @@ impl StockRig {
         c.stock.reconcile_interval_secs = 0;
         c.stock.drift_threshold = o.drift_threshold;
         c.stock.push_retry_secs = 1;
+        c.stock.magento_page_size = 7; // reconciliation walks the mapping over many pages
         let app = App::start(c).await.expect("service starts");
         let rows: Vec<MappingRow> = (0..o.skus)
             .map(|i| MappingRow { sku: sku(i), part_number: PartNumber::parse(&part(i)).unwrap(), extra: None })
@@ -82,8 +83,13 @@ impl StockRig {
 
     /// Posts a `stock.changed` event observed at `observed_ms`, signed at `webhook_ts`.
     pub async fn post(&self, id: &str, observed_ms: i64, webhook_ts: i64, items: Value) -> u16 {
-        let ts = chrono::DateTime::from_timestamp_millis(observed_ms).unwrap();
-        let body = json!({"type": "stock.changed", "timestamp": ts.to_rfc3339(), "data": {"items": items}}).to_string();
+        self.post_at(id, chrono::DateTime::from_timestamp_millis(observed_ms).unwrap(), webhook_ts, items).await
+    }
+
+    /// Like [`Self::post`], with the body's `timestamp` to the microsecond.
+    pub async fn post_at(&self, id: &str, observed: chrono::DateTime<chrono::Utc>, webhook_ts: i64, items: Value) -> u16 {
+        let ts = observed.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let body = json!({"type": "stock.changed", "timestamp": ts, "data": {"items": items}}).to_string();
         let resp = self
             .client
             .post(&self.url)

@@ -26,6 +26,7 @@ fn parses_stock_changed_with_and_without_quantities() {
     ));
     assert_eq!(e.event_type, EventType::StockChanged);
     assert_eq!(e.timestamp_ms, 1_795_773_600_250);
+    assert_eq!(e.timestamp_us, 1_795_773_600_250_000);
     let EventData::StockChanged(s) = e.data else {
         panic!()
     };
@@ -207,6 +208,7 @@ fn job_payloads_round_trip() {
         webhook_id: "msg_1".into(),
         webhook_timestamp: 1_795_773_600,
         event_timestamp_ms: 1_795_773_600_250,
+        event_timestamp_us: Some(1_795_773_600_250_346),
         data: StockChanged {
             items: vec![StockItem {
                 sku: "A".into(),
@@ -216,8 +218,13 @@ fn job_payloads_round_trip() {
     };
     let v = serde_json::to_value(&p).unwrap();
     assert_eq!(v["data"]["items"][0]["salable_qty"], 3);
-    let back: StockObservedPayload = serde_json::from_value(v).unwrap();
+    let back: StockObservedPayload = serde_json::from_value(v.clone()).unwrap();
     assert_eq!(back, p);
+    // A job queued before the µs field existed still reads.
+    let mut old = v;
+    old.as_object_mut().unwrap().remove("event_timestamp_us");
+    let back: StockObservedPayload = serde_json::from_value(old).unwrap();
+    assert_eq!(back.event_timestamp_us, None);
     assert_eq!(
         back.order(),
         ObservationOrder {

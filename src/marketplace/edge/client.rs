@@ -172,26 +172,39 @@ impl EdgeHttp {
 
     /// Follows `limit`/`offset` pages to the end. `next` is read for its `offset` only: its host
     /// and path are the server's (documented without the trailing slash), ours stay the base.
-    pub async fn get_all<T: DeserializeOwned>(
+    pub async fn get_all<T: DeserializeOwned + Send>(
         &self,
         priority: Priority,
         path: &str,
         query: &[(&str, String)],
     ) -> Result<Vec<T>, MarketplaceError> {
+        let mut all = Vec::new();
+        self.each_page(priority, path, query, &mut |page: Vec<T>| all.extend(page)).await?;
+        Ok(all)
+    }
+
+    /// Like [`Self::get_all`], handing each page to `visit` as it arrives (one page in memory).
+    pub async fn each_page<T: DeserializeOwned + Send>(
+        &self,
+        priority: Priority,
+        path: &str,
+        query: &[(&str, String)],
+        visit: &mut (dyn FnMut(Vec<T>) + Send),
+    ) -> Result<(), MarketplaceError> {
         let limit = self.config.page_size.max(1);
-        let (mut offset, mut all) = (0u64, Vec::new());
+        let mut offset = 0u64;
         for _ in 0..MAX_PAGES {
             let mut q = query.to_vec();
             q.push(("limit", limit.to_string()));
             q.push(("offset", offset.to_string()));
             let page: wire::Page<T> = self.get_json(priority, path, &q).await?;
             let n = page.results.len() as u64;
-            all.extend(page.results);
+            visit(page.results);
             let Some(next) = page.next.filter(|n| !n.trim().is_empty()) else {
-                return Ok(all);
+                return Ok(());
             };
             if n == 0 {
-                return Ok(all);
+                return Ok(());
             }
             let stated = query_param(&next, "offset").and_then(|v| v.parse::<u64>().ok());
             offset = stated.filter(|o| *o > offset).unwrap_or(offset + n);

@@ -148,6 +148,21 @@ impl Marketplace for EdgeMarketplace {
         found.into_iter().map(convert::product).collect()
     }
 
+    async fn each_product_page(&self, visit: &mut (dyn FnMut(Vec<MarketplaceProduct>) + Send)) -> Result<()> {
+        let mut failed = None;
+        let mut convert_page = |page: Vec<wire::Product>| {
+            if failed.is_some() {
+                return;
+            }
+            match page.into_iter().map(convert::product).collect::<Result<Vec<_>>>() {
+                Ok(products) => visit(products),
+                Err(e) => failed = Some(e),
+            }
+        };
+        self.http.each_page(Priority::Normal, PRODUCTS_PATH, &[fmt_json()], &mut convert_page).await?;
+        failed.map_or(Ok(()), Err)
+    }
+
     async fn list_returns(&self, status: Option<&str>) -> Result<Vec<MarketplaceReturn>> {
         let mut q = vec![fmt_json()];
         if let Some(s) = status {

@@ -9,7 +9,7 @@ pub struct Model {
     pub sku: String,
     /// Magento salable quantity as a decimal string.
     pub observed_qty: Option<String>,
-    /// When Magento observed it (event timestamp, Unix ms).
+    /// When Magento observed it (event timestamp, Unix µs; a reconciliation read, its own clock).
     pub observed_at: Option<i64>,
     /// The `webhook-timestamp` (Unix s) that carried it: breaks ties between equal event times.
     pub observed_webhook_ts: Option<i64>,

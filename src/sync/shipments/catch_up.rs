@@ -83,6 +83,7 @@ impl ShipmentsFlow {
             webhook_id: format!("catch-up:{}", s.entity_id),
             webhook_timestamp: now_ms() / 1000,
             event_timestamp_ms: observed,
+            event_timestamp_us: None,
             data: ShipmentCreated {
                 order_increment_id: order.increment_id.clone().unwrap_or_default(),
                 marketplace_order_reference: reference,

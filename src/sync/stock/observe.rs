@@ -20,10 +20,11 @@ fn db_err(e: DbErr) -> JobError {
     JobError::retryable(format!("database: {e}"))
 }
 
-/// Applies one observation; shared with reconciliation. Returns whether it was stored.
-pub async fn apply(db: &DatabaseConnection, rules: &BufferRules, o: &Observation) -> Result<Observed, DbErr> {
+/// Applies one observation; shared with reconciliation. Returns whether it was stored. On the
+/// pool, take the SQLite write turn first (`store::write_turn`); a `begin_write` transaction
+/// already holds it.
+pub async fn apply<C: sea_orm::ConnectionTrait>(db: &C, rules: &BufferRules, o: &Observation) -> Result<Observed, DbErr> {
     let explanation = rules.compute(&o.sku, o.qty, chrono::Utc::now());
-    let _turn = crate::store::write_turn(db).await?;
     stock::observe(db, o, &explanation, now_ms()).await
 }
 
@@ -60,10 +61,13 @@ impl StockObserver {
             let o = Observation {
                 sku: item.sku.clone(),
                 qty,
-                observed_at: p.event_timestamp_ms,
+                observed_at: p.event_timestamp_us.unwrap_or(p.event_timestamp_ms * 1000),
                 webhook_ts: p.webhook_timestamp,
             };
-            if let Observed::Applied { pending: true, .. } = apply(&self.db, &self.rules, &o).await.map_err(db_err)? {
+            let turn = crate::store::write_turn(&self.db).await.map_err(db_err)?;
+            let applied = apply(&self.db, &self.rules, &o).await.map_err(db_err)?;
+            drop(turn);
+            if let Observed::Applied { pending: true, .. } = applied {
                 pending = true;
             }
             if mapping::get(&self.db, &item.sku).await.map_err(db_err)?.is_none() {

@@ -14,7 +14,7 @@ use crate::domain::retry::{Classify, Transience};
 use crate::marketplace::{Marketplace, ProductId};
 use crate::ops::Ops;
 use crate::store::exceptions::NewException;
-use crate::store::stock::{self, PendingPush};
+use crate::store::stock::{self, Claim, PendingPush, PushEnd};
 use crate::store::{mapping, now_ms};
 use sea_orm::{DatabaseConnection, DbErr};
 use serde_json::json;
@@ -122,45 +122,61 @@ impl Pusher {
     }
 
     /// Claims and pushes one SKU. Returns whether a marketplace call was made.
+    ///
+    /// The calls (product lookup, stock update, including the wait for a rate-limit permit)
+    /// must end within two thirds of the lease: a call still waiting then is dropped and
+    /// counted as a failure of unknown outcome, so a claim never outlives its lease while this
+    /// pusher still acts on it. Whatever is recorded afterwards is fenced by the claim.
     async fn push_one(&self, p: &PendingPush) -> Result<bool, DbErr> {
-        let lease = self.settings.lease.as_millis() as i64;
-        let Some(claim) = stock::claim(&self.db, &p.sku, now_ms(), lease).await? else { return Ok(false) };
+        let lease = self.settings.lease;
+        let Some(claim) = stock::claim(&self.db, &p.sku, now_ms(), lease.as_millis() as i64).await? else { return Ok(false) };
+        let deadline = Instant::now() + lease * 2 / 3;
         let value = claim.value.clamp(0, u32::MAX as i64) as u32;
         let product = match &p.product_id {
             Some(id) => ProductId(id.clone()),
-            None => match self.market.find_product(&PartNumber(p.part_number.clone())).await {
-                Ok(Some(found)) => {
+            None => match tokio::time::timeout_at(deadline, self.market.find_product(&PartNumber(p.part_number.clone()))).await {
+                Ok(Ok(Some(found))) => {
                     mapping::set_product_id(&self.db, &p.sku, &found.id.0).await?;
                     found.id
                 }
-                Ok(None) => {
+                Ok(Ok(None)) => {
                     let msg = format!("no product with part number {} on the marketplace", p.part_number);
-                    self.refused(p, &msg, Transience::Permanent).await?;
+                    self.refused(p, &claim, PushEnd::Failed, &msg, Transience::Permanent).await?;
                     return Ok(true);
                 }
-                Err(e) => {
-                    self.refused(p, &e.to_string(), e.transience()).await?;
+                Ok(Err(e)) => {
+                    self.refused(p, &claim, PushEnd::Failed, &e.to_string(), e.transience()).await?;
+                    return Ok(true);
+                }
+                Err(_) => {
+                    let msg = "product lookup did not finish within the claim's lease";
+                    self.refused(p, &claim, PushEnd::Failed, msg, Transience::Retryable { retry_after: None }).await?;
                     return Ok(true);
                 }
             },
         };
-        match self.market.update_stock(&product, value).await {
-            Ok(()) => {
-                let again = stock::push_succeeded(&self.db, &p.sku, claim.value, now_ms()).await?;
+        match tokio::time::timeout_at(deadline, self.market.update_stock(&product, value)).await {
+            Ok(Ok(())) => {
+                let again = stock::push_succeeded(&self.db, &p.sku, &claim, now_ms()).await?;
                 if again {
                     self.signal.bump();
                 }
                 self.ops.resolve_entity(ExceptionKind::MarketplaceRejected, &p.sku, "stock push accepted").await?;
                 tracing::debug!(sku = %p.sku, value, "stock pushed");
             }
-            Err(e) => self.refused(p, &e.to_string(), e.transience()).await?,
+            Ok(Err(e)) => self.refused(p, &claim, PushEnd::Failed, &e.to_string(), e.transience()).await?,
+            Err(_) => {
+                let msg = "stock update did not finish within the claim's lease";
+                self.refused(p, &claim, PushEnd::Unknown, msg, Transience::Retryable { retry_after: None }).await?
+            }
         }
         Ok(true)
     }
 
     /// Records a failed push: retried later; a refusal (or too many failures) opens
-    /// `marketplace_rejected` naming the SKU and part number.
-    async fn refused(&self, p: &PendingPush, error: &str, t: Transience) -> Result<(), DbErr> {
+    /// `marketplace_rejected` naming the SKU and part number. Nothing is counted when the claim
+    /// was taken over meanwhile.
+    async fn refused(&self, p: &PendingPush, claim: &Claim, end: PushEnd, error: &str, t: Transience) -> Result<(), DbErr> {
         let now = now_ms();
         let current = stock::get(&self.db, &p.sku).await?.map(|s| s.attempts).unwrap_or(0) as u32;
         let backoff = self.settings.retry * 2u32.pow(current.min(5));
@@ -168,7 +184,10 @@ impl Pusher {
             Transience::Retryable { retry_after } => (retry_after.unwrap_or(backoff), false),
             Transience::Permanent => (backoff.max(self.settings.retry * 10), true),
         };
-        let attempts = stock::push_failed(&self.db, &p.sku, error, now + wait.as_millis() as i64, now).await?;
+        let Some(attempts) = stock::push_failed(&self.db, &p.sku, claim, end, error, now + wait.as_millis() as i64, now).await? else {
+            tracing::info!(sku = %p.sku, "stock push failed after its claim was taken over: {error}");
+            return Ok(());
+        };
         tracing::info!(sku = %p.sku, attempts, retry_in_ms = wait.as_millis() as u64, "stock push failed: {error}");
         if permanent || attempts as u32 >= self.settings.max_attempts {
             let msg = format!("stock push for SKU {} (part number {}) refused: {error}", p.sku, p.part_number);

@@ -1,17 +1,20 @@
 //! Full reconciliation, on a schedule and on demand: every mapped SKU's salable quantity from
-//! Magento (read in pages of SKUs) and every product's stock from The Edge; every difference
+//! Magento (the mapping walked in pages of SKUs) and every product's stock from The Edge (read
+//! page by page, only part number → stock kept); every difference
 //! becomes pending for the pusher; a SKU whose John Lewis stock keeps differing from what was
 //! sent opens `stock_drift`.
 use super::observe::apply;
 use super::signal::StockSignal;
 use crate::domain::buffer::BufferRules;
 use crate::domain::exception::ExceptionKind;
-use crate::magento::MagentoClient;
+use crate::magento::{MagentoClient, MagentoError};
 use crate::marketplace::Marketplace;
 use crate::ops::Ops;
 use crate::store::exceptions::NewException;
 use crate::store::stock::{self, Observation};
-use crate::store::{mapping, now_ms};
+use crate::store::mapping::{self, Mapping};
+use crate::store::now_ms;
+use rust_decimal::Decimal;
 use futures::stream::{self, StreamExt};
 use serde_json::json;
 use std::collections::HashMap;
@@ -51,64 +54,117 @@ pub struct Reconciler {
     pub ops: Ops,
 }
 
+/// What John Lewis shows, by part number: only the stock of each product is kept while The
+/// Edge's listing is read page by page (a few tens of bytes a product).
+pub type ShownStock = HashMap<Box<str>, Option<i64>>;
+
 impl Reconciler {
+    /// One full reconciliation. Memory stays flat in the catalogue's size apart from
+    /// [`ShownStock`]: The Edge's products are read page by page into it, then the mapping is
+    /// walked in pages of `page_size` SKUs (keyset on SKU), each page's salable quantities read
+    /// from Magento and its outcome written in one transaction.
     pub async fn run_once(&self) -> anyhow::Result<ReconcileReport> {
-        let mappings = mapping::all(&self.db).await?;
-        let products = self.market.list_products().await.map_err(|e| anyhow::anyhow!("listing marketplace products: {e}"))?;
-        let shown: HashMap<String, Option<i64>> = products.into_iter().map(|p| (p.part_number.0, p.free_stock)).collect();
-        let mut report = ReconcileReport { mapped: mappings.len(), ..Default::default() };
-        for page in mappings.chunks(self.settings.page_size.max(1)) {
-            let stock_id = self.settings.stock_id;
-            let futures: Vec<_> = page
-                .iter()
-                .cloned()
-                .map(|m| {
-                    let client = self.magento.clone();
-                    async move {
-                        let q = client.salable_qty(&m.sku, stock_id).await;
-                        (m, q)
-                    }
-                })
-                .collect();
-            let reads: Vec<_> = stream::iter(futures).buffer_unordered(self.settings.concurrency.max(1)).collect().await;
-            for (m, qty) in reads {
-                let m = &m;
-                let qty = match qty {
-                    Ok(q) => q,
-                    Err(e) => {
-                        tracing::info!(sku = %m.sku, error = %e, "reconciliation could not read the salable quantity");
-                        report.magento_errors += 1;
-                        continue;
-                    }
-                };
-                let now = now_ms();
-                let o = Observation { sku: m.sku.clone(), qty, observed_at: now, webhook_ts: now / 1000 };
-                apply(&self.db, &self.rules, &o).await?;
-                match shown.get(&m.part_number) {
-                    None => report.missing_on_marketplace += 1,
-                    Some(None) => {}
-                    Some(Some(jl)) => {
-                        let Some(check) = stock::record_shown(&self.db, &m.sku, *jl, now).await? else { continue };
+        let shown = self.shown_stock().await?;
+        let mut report = ReconcileReport::default();
+        let page_size = self.settings.page_size.max(1);
+        let mut after: Option<String> = None;
+        loop {
+            let page = mapping::page_after(&self.db, after.as_deref(), page_size as u64).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.sku.clone());
+            report.mapped += page.len();
+            let full = page.len() == page_size;
+            let reads = self.read_salable(page).await;
+            let drifts = self.compare_page(reads, &shown, &mut report).await?;
+            for e in drifts {
+                self.ops.raise_exception(e).await?;
+                report.drift_raised += 1;
+            }
+            self.signal.bump();
+            if !full {
+                break;
+            }
+        }
+        tracing::info!(?report, "stock reconciliation done");
+        Ok(report)
+    }
+
+    /// Every product's stock on John Lewis, by part number, read page by page.
+    pub async fn shown_stock(&self) -> anyhow::Result<ShownStock> {
+        let mut shown = ShownStock::new();
+        let mut keep = |page: Vec<crate::marketplace::MarketplaceProduct>| {
+            shown.extend(page.into_iter().map(|p| (p.part_number.0.into_boxed_str(), p.free_stock)));
+        };
+        self.market.each_product_page(&mut keep).await.map_err(|e| anyhow::anyhow!("listing marketplace products: {e}"))?;
+        shown.shrink_to_fit();
+        Ok(shown)
+    }
+
+    /// One page's salable quantities from Magento, `concurrency` reads in flight.
+    async fn read_salable(&self, page: Vec<Mapping>) -> Vec<(Mapping, Result<Decimal, MagentoError>)> {
+        let stock_id = self.settings.stock_id;
+        let reads = page.into_iter().map(|m| {
+            let client = self.magento.clone();
+            async move {
+                let q = client.salable_qty(&m.sku, stock_id).await;
+                (m, q)
+            }
+        });
+        stream::iter(reads).buffer_unordered(self.settings.concurrency.max(1)).collect().await
+    }
+
+    /// Stores one page's observations and what John Lewis shows, in one transaction. Returns
+    /// the `stock_drift` exceptions to raise (after the commit).
+    async fn compare_page(
+        &self,
+        reads: Vec<(Mapping, Result<Decimal, MagentoError>)>,
+        shown: &ShownStock,
+        report: &mut ReconcileReport,
+    ) -> anyhow::Result<Vec<NewException>> {
+        let txn = crate::store::begin_write(&self.db).await?;
+        let mut drifts = Vec::new();
+        for (m, qty) in reads {
+            let qty = match qty {
+                Ok(q) => q,
+                Err(e) => {
+                    tracing::info!(sku = %m.sku, error = %e, "reconciliation could not read the salable quantity");
+                    report.magento_errors += 1;
+                    continue;
+                }
+            };
+            let now = now_ms();
+            let o = Observation { sku: m.sku.clone(), qty, observed_at: now * 1000, webhook_ts: now / 1000 };
+            apply(&txn, &self.rules, &o).await?;
+            let mut pending = None;
+            match shown.get(m.part_number.as_str()) {
+                None => report.missing_on_marketplace += 1,
+                Some(None) => {}
+                Some(Some(jl)) => {
+                    if let Some(check) = stock::record_shown(&txn, &m.sku, *jl, now).await? {
+                        pending = Some(check.pending);
                         if check.drift_count as u32 >= self.settings.drift_threshold {
                             let msg = format!(
                                 "John Lewis showed {jl} for SKU {} (part number {}) in {} reconciliations in a row, not the value sent",
                                 m.sku, m.part_number, check.drift_count
                             );
-                            let e = NewException::new(ExceptionKind::StockDrift, &m.sku, msg)
-                                .with_detail(json!({ "sku": m.sku, "part_number": m.part_number, "shown": jl }));
-                            self.ops.raise_exception(e).await?;
-                            report.drift_raised += 1;
+                            drifts.push(
+                                NewException::new(ExceptionKind::StockDrift, &m.sku, msg)
+                                    .with_detail(json!({ "sku": m.sku, "part_number": m.part_number, "shown": jl })),
+                            );
                         }
                     }
                 }
-                if stock::get(&self.db, &m.sku).await?.is_some_and(|s| s.pending) {
-                    report.pending += 1;
-                }
             }
-            self.signal.bump();
+            let pending = match pending {
+                Some(p) => p,
+                None => stock::get(&txn, &m.sku).await?.is_some_and(|s| s.pending),
+            };
+            if pending {
+                report.pending += 1;
+            }
         }
-        tracing::info!(?report, "stock reconciliation done");
-        Ok(report)
+        txn.commit().await?;
+        Ok(drifts)
     }
 
     /// Runs every `interval` (if any) and whenever `trigger` is notified, until `shutdown`.
