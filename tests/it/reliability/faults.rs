@@ -93,24 +93,8 @@ async fn thirty_percent_failures_converge_and_a_persistent_outage_alerts_within_
     let recovered = Instant::now();
     // Orders the service cancelled itself (a line short of stock) are never injected.
     let db = w.db().await;
-    let mut short = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        short.clear();
-        let mut settled = true;
-        for o in &orders {
-            let stored = jlbridge::store::orders::get(&db, &o.0).await.ok().flatten();
-            if stored.is_some_and(|s| s.order.state == "cancelled") {
-                short.push(o.0.clone());
-            } else {
-                settled &= w.magento.orders_with_ext_id(&o.0).len() == 1;
-            }
-        }
-        if settled || Instant::now() > deadline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let refs: Vec<String> = orders.iter().map(|o| o.0.clone()).collect();
+    let short = orders_settle(&w, &db, &refs, 120).await;
     orders.retain(|o| !short.contains(&o.0));
     let not_once: Vec<_> = orders.iter().map(|o| (o.0.clone(), w.magento.orders_with_ext_id(&o.0).len())).filter(|o| o.1 != 1).collect();
     assert!(not_once.is_empty(), "every order injected once: {not_once:?}");

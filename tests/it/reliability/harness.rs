@@ -314,6 +314,29 @@ pub async fn stock_converges(w: &World, secs: u64) -> Vec<String> {
     off()
 }
 
+/// Waits (up to `secs`) until every order is either injected into Magento or cancelled by the
+/// service itself (a line short of stock: never injected); returns the cancelled references.
+pub async fn orders_settle(w: &World, db: &sea_orm::DatabaseConnection, refs: &[String], secs: u64) -> Vec<String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    let mut short = Vec::new();
+    loop {
+        short.clear();
+        let mut settled = true;
+        for r in refs {
+            let stored = jlbridge::store::orders::get(db, r).await.ok().flatten();
+            if stored.is_some_and(|s| s.order.state == "cancelled") {
+                short.push(r.clone());
+            } else {
+                settled &= w.magento.orders_with_ext_id(r).len() == 1;
+            }
+        }
+        if settled || std::time::Instant::now() > deadline {
+            return short;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Stock PATCH calls the Edge sandbox answered with 2xx.
 pub fn stock_pushes(w: &World) -> usize {
     w.edge.calls().iter().filter(|c| c.method == "PATCH" && c.path.ends_with("/stock") && c.status < 300 && c.fault.is_none()).count()

@@ -79,24 +79,8 @@ async fn two_replicas_on_postgres_run_each_job_and_singleton_once_within_one_rat
     }
     // Orders the service cancelled itself (a line short of stock) are never injected.
     let db = w.db().await;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut short = Vec::new();
-    loop {
-        short.clear();
-        let mut settled = true;
-        for o in &orders {
-            let stored = jlbridge::store::orders::get(&db, &o.0).await.ok().flatten();
-            if stored.is_some_and(|s| s.order.state == "cancelled") {
-                short.push(o.0.clone());
-            } else {
-                settled &= w.magento.orders_with_ext_id(&o.0).len() == 1;
-            }
-        }
-        if settled || Instant::now() > deadline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let refs: Vec<String> = orders.iter().map(|o| o.0.clone()).collect();
+    let short = orders_settle(&w, &db, &refs, 120).await;
     orders.retain(|o| !short.contains(&o.0));
     let not_once: Vec<_> = orders.iter().map(|o| (o.0.clone(), w.magento.orders_with_ext_id(&o.0).len())).filter(|o| o.1 != 1).collect();
     assert!(not_once.is_empty(), "each order injected once: {not_once:?}");
