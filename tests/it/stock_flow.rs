@@ -271,6 +271,49 @@ async fn reconciliation_repairs_changes_behind_the_services_back() {
     assert_eq!(drifted, (0..5).map(sku).collect::<Vec<_>>().iter().map(String::as_str).collect::<Vec<_>>());
 }
 
+/// A sale lands while a reconciliation's Magento read is on its way back (the demo over SFTP,
+/// 27 Nov: TWL-0173 stayed one unit high on John Lewis). The read saw the old quantity; the
+/// sale's webhook, observed after the read was sent, must win over it whichever is stored
+/// last, so John Lewis ends on the sale's value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sale_during_a_reconciliation_read_is_not_overwritten_by_the_older_read() {
+    let rig = StockRig::start(RigOptions {
+        skus: 1,
+        initial_edge_stock: 30,
+        rate_limit: 250,
+        window: Duration::from_secs(2),
+        rules: BufferRules::default(),
+        magento_qty: Some(30),
+        drift_threshold: 3,
+    })
+    .await;
+    // Magento answers the read only 1.5 s after handling it (the quantity is read at once).
+    rig.magento.delay_responses(Some("GET"), Duration::from_millis(1500));
+    rig.app.state.stock.trigger_full_sync();
+    let read = eventually(10, || async { rig.magento.calls().iter().any(|c| c.path.contains("get-product-salable-quantity")) }).await;
+    assert!(read, "the reconciliation read the salable quantity");
+    // The sale: Magento now has 29 and says so with a webhook observed now.
+    rig.magento.set_source_qty(&sku(0), "default", Decimal::from(29));
+    assert_eq!(rig.post("sale", now_ms(), now_ms() / 1000, json!([{"sku": sku(0), "salable_qty": 29}])).await, 202);
+    let stored = eventually(10, || async {
+        stock::get(&rig.app.state.db, &sku(0)).await.unwrap().is_some_and(|s| s.observed_qty.as_deref() == Some("29"))
+    })
+    .await;
+    assert!(stored, "the sale is observed");
+    // The reconciliation's read of 30 comes back and is compared; the sale stays.
+    let answered = eventually(10, || async {
+        rig.magento.calls().iter().any(|c| c.path.contains("get-product-salable-quantity") && c.status != 0)
+    })
+    .await;
+    assert!(answered, "the read was answered");
+    rig.magento.clear_delay();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(rig.drained(10).await);
+    let st = stock::get(&rig.app.state.db, &sku(0)).await.unwrap().unwrap();
+    assert_eq!(st.observed_qty.as_deref(), Some("29"), "the older read did not overwrite the sale");
+    assert!(eventually(10, || async { rig.edge.product_stock(&part(0)) == Some(29) }).await, "John Lewis shows 29");
+}
+
 /// Failed pushes retry later (a `503` twice, then accepted); a persistent refusal (`400`)
 /// opens `marketplace_rejected` naming the SKU and part number, and holds nobody else up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

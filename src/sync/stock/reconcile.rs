@@ -58,6 +58,9 @@ pub struct Reconciler {
 /// Edge's listing is read page by page (a few tens of bytes a product).
 pub type ShownStock = HashMap<Box<str>, Option<i64>>;
 
+/// A mapping's salable quantity as read from Magento, and when the read was sent (µs).
+type SalableRead = (Mapping, Result<Decimal, MagentoError>, i64);
+
 impl Reconciler {
     /// One full reconciliation. Memory stays flat in the catalogue's size apart from
     /// [`ShownStock`]: The Edge's products are read page by page into it, then the mapping is
@@ -100,14 +103,17 @@ impl Reconciler {
         Ok(shown)
     }
 
-    /// One page's salable quantities from Magento, `concurrency` reads in flight.
-    async fn read_salable(&self, page: Vec<Mapping>) -> Vec<(Mapping, Result<Decimal, MagentoError>)> {
+    /// One page's salable quantities from Magento, `concurrency` reads in flight, each with
+    /// the moment its request was sent (µs): the value is at least that new, and a change
+    /// Magento observed later (its webhook) must win over it.
+    async fn read_salable(&self, page: Vec<Mapping>) -> Vec<SalableRead> {
         let stock_id = self.settings.stock_id;
         let reads = page.into_iter().map(|m| {
             let client = self.magento.clone();
             async move {
+                let asked_at_us = chrono::Utc::now().timestamp_micros();
                 let q = client.salable_qty(&m.sku, stock_id).await;
-                (m, q)
+                (m, q, asked_at_us)
             }
         });
         stream::iter(reads).buffer_unordered(self.settings.concurrency.max(1)).collect().await
@@ -117,13 +123,13 @@ impl Reconciler {
     /// the `stock_drift` exceptions to raise (after the commit).
     async fn compare_page(
         &self,
-        reads: Vec<(Mapping, Result<Decimal, MagentoError>)>,
+        reads: Vec<SalableRead>,
         shown: &ShownStock,
         report: &mut ReconcileReport,
     ) -> anyhow::Result<Vec<NewException>> {
         let txn = crate::store::begin_write(&self.db).await?;
         let mut drifts = Vec::new();
-        for (m, qty) in reads {
+        for (m, qty, asked_at_us) in reads {
             let qty = match qty {
                 Ok(q) => q,
                 Err(e) => {
@@ -133,7 +139,9 @@ impl Reconciler {
                 }
             };
             let now = now_ms();
-            let o = Observation { sku: m.sku.clone(), qty, observed_at: now * 1000, webhook_ts: now / 1000 };
+            // Stamped when the read was sent, not now: a change made meanwhile (its webhook
+            // observed after the read began) is newer and must not be overwritten as stale.
+            let o = Observation { sku: m.sku.clone(), qty, observed_at: asked_at_us, webhook_ts: asked_at_us / 1_000_000 };
             apply(&txn, &self.rules, &o).await?;
             let mut pending = None;
             match shown.get(m.part_number.as_str()) {
