@@ -4,6 +4,8 @@ use crate::magento_support::{dec, draft, eventually, seeded, webhook_receiver, R
 use base64::{engine::general_purpose::STANDARD, Engine};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 const SECRET_KEY: &[u8] = b"a-32-byte-test-key-for-jlbridge!";
 
@@ -84,4 +86,42 @@ async fn webhook_faults_duplicate_and_swap_but_timestamps_keep_observation_order
     assert_eq!(received[0].headers["webhook-id"], received[1].headers["webhook-id"], "a duplicate keeps its id");
     let ts = |b: &Value| chrono::DateTime::parse_from_rfc3339(b["timestamp"].as_str().unwrap()).unwrap();
     assert!(ts(&bodies[0]) > ts(&bodies[2]), "timestamps say which observation is newer");
+}
+
+/// A receiver that answers each POST with the next status of `script` (then 202), and counts.
+async fn scripted_receiver(script: Vec<u16>) -> (String, Arc<AtomicUsize>) {
+    use axum::http::StatusCode;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    let app = axum::Router::new().route(
+        "/webhooks/magento",
+        axum::routing::post(move || {
+            let n = seen.fetch_add(1, Ordering::SeqCst);
+            let status = script.get(n).copied().unwrap_or(202);
+            async move { (StatusCode::from_u16(status).unwrap(), "{}") }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/webhooks/magento", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, calls)
+}
+
+/// As the jlbridge module does, the store keeps retrying a refused delivery (503 while the
+/// service's database is busy, no answer while it restarts) until it is accepted, in order,
+/// and stops at once on a refusal another attempt cannot cure (422).
+#[tokio::test]
+async fn refused_deliveries_are_retried_until_accepted_as_the_module_does() {
+    let (sb, _) = seeded().await;
+    let (url, calls) = scripted_receiver(vec![503, 500, 503, 408, 202, 422]).await;
+    sb.set_webhook_target(&url, &format!("whsec_{}", STANDARD.encode(SECRET_KEY)));
+    sb.set_source_qty("SHIRT-M", "default", dec("7"));
+    sb.set_source_qty("SHIRT-M", "default", dec("6"));
+    let done = || sb.webhooks_sent().len() == 2 && sb.webhooks_in_flight() == 0;
+    assert!(eventually(done).await, "both events settled: {:?}", sb.webhooks_sent());
+    let sent = sb.webhooks_sent();
+    assert_eq!((sent[0].status, sent[0].attempts), (Some(202), 5), "four refusals, then accepted");
+    assert_eq!(sent[0].body["data"]["items"][0]["salable_qty"], 7, "in order");
+    assert_eq!((sent[1].status, sent[1].attempts), (Some(422), 1), "not retried");
+    assert_eq!(calls.load(Ordering::SeqCst), 6);
 }

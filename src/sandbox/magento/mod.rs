@@ -29,7 +29,7 @@ use state::State;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// The integration credentials the sandbox accepts for OAuth 1.0a.
 #[derive(Debug, Clone)]
@@ -45,7 +45,7 @@ pub(crate) struct Shared {
     pub state: Mutex<State>,
     pub token: String,
     pub oauth: Option<SandboxOAuth>,
-    events: mpsc::UnboundedSender<webhooks::Outgoing>,
+    events: webhooks::Sender,
     webhook_faults: Arc<Mutex<WebhookFaults>>,
     webhook_target: Arc<Mutex<Option<WebhookTarget>>>,
     webhooks_sent: Arc<Mutex<Vec<SentWebhook>>>,
@@ -61,7 +61,7 @@ impl Shared {
         for event in s.events.drain(..) {
             // Events before a target is configured are not sent (as a module not yet set up).
             if let Some(t) = &target {
-                let _ = self.events.send(webhooks::Outgoing { event, target: t.clone(), observed_at });
+                self.events.send(webhooks::Outgoing { event, target: t.clone(), observed_at });
             }
         }
         out
@@ -255,6 +255,11 @@ impl MagentoSandbox {
 
     pub fn webhooks_sent(&self) -> Vec<SentWebhook> {
         self.shared.webhooks_sent.lock().expect("lock").clone()
+    }
+
+    /// Webhooks raised but not yet in [`Self::webhooks_sent`] (queued or being retried).
+    pub fn webhooks_in_flight(&self) -> usize {
+        self.shared.events.in_flight()
     }
 
     /// Delays the answers to `method` requests (every method when `None`) after handling
