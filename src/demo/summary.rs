@@ -19,6 +19,8 @@ pub struct Report {
     pub cancelled: usize,
     pub duplicate_orders: usize,
     pub webhooks_accepted: usize,
+    /// Webhooks Magento stopped retrying without a 2xx (each also a lost event).
+    pub webhooks_undelivered: usize,
     pub lost_events: usize,
     pub stock_pushes: usize,
     /// Over SFTP: what went over the files (REST: `None`).
@@ -106,18 +108,39 @@ async fn in_inbox(app: &App, id: &str) -> Result<bool, DbErr> {
         .is_some())
 }
 
+/// Whether everything the day set going has come to rest: every John Lewis order is in Magento
+/// (or cancelled before it got there), every webhook Magento raised is delivered (or given up),
+/// every job has run, and every stock value has gone out (over files: written, the last batch
+/// included).
+async fn settled(app: &App, w: &World, played: &Played) -> anyhow::Result<bool> {
+    if w.magento.webhooks_in_flight() > 0 {
+        return Ok(false);
+    }
+    let waiting = |(id, reference): &(u64, String)| {
+        w.magento.orders_with_ext_id(reference).is_empty() && w.jl.order_status(*id).as_deref() != Some("CANCEL_ACK")
+    };
+    if played.jl_orders.iter().any(waiting) {
+        return Ok(false);
+    }
+    let depth = app.state.queue.depth().await?;
+    if depth.queued + depth.running > 0 || pending_skus(app).await? > 0 {
+        return Ok(false);
+    }
+    if matches!(w.jl, JohnLewis::Files(_)) && stock_files_waiting(app).await? > 0 {
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 pub async fn gather(app: &App, w: &World, played: &Played, elapsed: Duration) -> anyhow::Result<Report> {
-    // Let the last pushes go out before comparing.
+    // Compare only once nothing is in flight: an order injected late, or a webhook still being
+    // delivered, changes Magento after a premature comparison (up to 30 s; then as it stands).
     let settle = Instant::now();
-    while settle.elapsed() < Duration::from_secs(30) && pending_skus(app).await? > 0 {
+    while settle.elapsed() < Duration::from_secs(30) && !settled(app, w, played).await? {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     if let JohnLewis::Files(f) = &w.jl {
-        // Over files the last values wait for the next inventory file (`sftp.stock_batch_secs`);
-        // once written, the simulated Edge reads it.
-        while settle.elapsed() < Duration::from_secs(30) && stock_files_waiting(app).await? > 0 {
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
+        // The simulated Edge reads the inventory files written so far.
         let edge = f.edge.clone();
         tokio::task::spawn_blocking(move || edge.process()).await?;
     }
@@ -142,6 +165,10 @@ pub async fn gather(app: &App, w: &World, played: &Played, elapsed: Duration) ->
             if !in_inbox(app, &hook.id).await? {
                 r.lost_events += 1;
             }
+        } else {
+            // Refused for good, or given up after retrying: the event never reached the service.
+            r.webhooks_undelivered += 1;
+            r.lost_events += 1;
         }
     }
     let calls = w.jl.calls();
@@ -209,7 +236,10 @@ impl Report {
             println!("                      (over SFTP: order files in, update files out; no cancellation request files exist)");
         }
         println!("  duplicate orders    {}", self.duplicate_orders);
-        println!("  webhooks            {} accepted · lost events {}", self.webhooks_accepted, self.lost_events);
+        println!(
+            "  webhooks            {} accepted · {} undelivered · lost events {}",
+            self.webhooks_accepted, self.webhooks_undelivered, self.lost_events
+        );
         let pushes = if self.files.is_some() { "stock files" } else { "pushes" };
         println!("  stock               {} {pushes} · {} of {} SKUs show exactly rules(Magento salable)", self.stock_pushes, self.skus_in_step, self.skus_checked);
         for (sku, wanted, shown) in self.out_of_step.iter().take(5) {
