@@ -93,6 +93,14 @@ pub async fn by_part_number<C: ConnectionTrait>(conn: &C, part_number: &str) -> 
     Mappings::find().filter(product_mapping::Column::PartNumber.eq(part_number)).one(conn).await
 }
 
+/// The mappings of these part numbers (one query; unknown part numbers are left out).
+pub async fn by_part_numbers<C: ConnectionTrait>(conn: &C, part_numbers: &[&str]) -> Result<Vec<Mapping>, DbErr> {
+    if part_numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    Mappings::find().filter(product_mapping::Column::PartNumber.is_in(part_numbers.iter().copied())).all(conn).await
+}
+
 /// Every mapping, by SKU.
 pub async fn all<C: ConnectionTrait>(conn: &C) -> Result<Vec<Mapping>, DbErr> {
     Mappings::find().order_by_asc(product_mapping::Column::Sku).all(conn).await

@@ -7,6 +7,7 @@
 //! connections) and [`MagentoSandbox::calls`] (the shared call log, faults included);
 //! webhook deliveries can be duplicated or swapped ([`MagentoSandbox::set_webhook_faults`]).
 mod middleware;
+pub mod order_index;
 mod routes;
 pub mod sales;
 pub mod search;

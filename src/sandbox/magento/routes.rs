@@ -100,8 +100,7 @@ async fn save_source_items(State(sh): S, body: Bytes) -> SbResult<Json<Value>> {
 
 async fn search_orders(State(sh): S, RawQuery(q): RawQuery) -> SbResult<Json<Value>> {
     let c = criteria(&q)?;
-    let candidate = search::prefilter(&c, &same);
-    let rows: Vec<Value> = sh.with(|s| s.orders.values().filter(|r| candidate(r)).cloned().collect());
+    let rows: Vec<Value> = sh.with(|s| s.order_candidates(&c));
     Ok(Json(search::apply(&c, rows, &same)))
 }
 

@@ -3,6 +3,7 @@
 //! Webhooks follow the jlbridge Magento module (`clients/magento2`): `shipment.created` and
 //! `order.canceled` only for John Lewis orders; with `connector_module` on, orders paid with
 //! `jlbridge_marketplace` get the MSI reservation the module places.
+use super::search::{prefilter, Criteria};
 use super::state::{dec, now, Event, SbError, SbResult, State};
 use crate::magento::wire::num;
 use rust_decimal::Decimal;
@@ -58,11 +59,7 @@ impl State {
             _ => self.increment(),
         };
         // The unique key (increment_id, store_id) compares as MySQL's default collation does.
-        let taken = self.orders.values().any(|o| {
-            o["store_id"].as_i64() == Some(store_id)
-                && o["increment_id"].as_str().is_some_and(|i| i.eq_ignore_ascii_case(&increment_id))
-        });
-        if taken {
+        if self.order_index.taken(store_id, &increment_id) {
             return Err(SbError::new(400, "Unique constraint violation found"));
         }
         let id = self.id();
@@ -94,6 +91,7 @@ impl State {
         o.entry("status").or_insert(json!("pending"));
         o.entry("status_histories").or_insert(json!([]));
         o.entry("ext_order_id").or_insert(Value::Null);
+        self.order_index.insert(id, &entity);
         self.orders.insert(id, entity.clone());
         // With the jlbridge module installed, its orders get the reservation Magento skips.
         let ours = entity.pointer("/payment/method").and_then(Value::as_str) == Some(CONNECTOR_PAYMENT_METHOD);
@@ -110,6 +108,19 @@ impl State {
             self.stock_changed(lines.into_iter().map(|(s, _)| s));
         }
         Ok(entity)
+    }
+
+    /// The orders a search may return (a superset; `search::apply` then filters, sorts and
+    /// pages): from the indexes when a filter group allows it, else every order a cheap
+    /// pre-check keeps.
+    pub fn order_candidates(&self, c: &Criteria) -> Vec<Value> {
+        match self.order_index.candidates(c) {
+            Some(ids) => ids.iter().filter_map(|id| self.orders.get(id)).cloned().collect(),
+            None => {
+                let candidate = prefilter(c, &|f: &str| f.to_owned());
+                self.orders.values().filter(|r| candidate(r)).cloned().collect()
+            }
+        }
     }
 
     /// A storefront (checkout) order: catalogue prices, `new`/`pending`, and a −qty
@@ -306,6 +317,43 @@ mod tests {
         assert!(s.save_order(e, 2).is_ok(), "increment ids are unique per store");
         s.place_storefront_order(&[("A".into(), Decimal::from(3))], 1).unwrap();
         assert_eq!(s.salable("A", 1), Ok(Decimal::from(7)));
+    }
+
+    #[test]
+    fn indexed_searches_find_what_a_full_scan_finds() {
+        use crate::sandbox::magento::search::{apply, parse};
+        let mut s = store();
+        for (inc, ext) in [("JL-A1", "A1"), ("jl-b2", "B2"), ("JL-C3", "a1"), ("000000004", "7")] {
+            let e = json!({"increment_id": inc, "ext_order_id": ext, "customer_email": "x@example.invalid", "grand_total": 20,
+                           "base_grand_total": 20, "items": [{"sku": "A", "qty_ordered": 1}]});
+            s.save_order(e, 1).unwrap();
+        }
+        s.place_storefront_order(&[("A".into(), Decimal::ONE)], 1).unwrap();
+        let f = |i: usize, field: &str, value: &str, cond: &str| {
+            format!("searchCriteria[filterGroups][0][filters][{i}][field]={field}&searchCriteria[filterGroups][0][filters][{i}][value]={value}\
+                     &searchCriteria[filterGroups][0][filters][{i}][conditionType]={cond}")
+        };
+        let ids = |v: &Value| v["items"].as_array().unwrap().iter().map(|o| o["entity_id"].as_i64().unwrap()).collect::<Vec<_>>();
+        let cases = [
+            (f(0, "increment_id", "jl-a1,JL-B2,none", "in") + "&" + &f(1, "ext_order_id", "A1", "in"), 3),
+            (f(0, "increment_id", "JL-C3", "eq"), 1),
+            (f(0, "ext_order_id", "7", "eq"), 1),
+            (f(0, "increment_id", "4", "eq"), 1),
+            (f(0, "increment_id", "JL-%25", "like"), 3),
+            (f(0, "ext_order_id", "nobody", "in"), 0),
+        ];
+        for (q, hits) in cases {
+            let c = parse(&q).unwrap();
+            let all: Vec<Value> = s.orders.values().cloned().collect();
+            let scanned = apply(&c, all, &|x: &str| x.to_owned());
+            let indexed = apply(&c, s.order_candidates(&c), &|x: &str| x.to_owned());
+            assert_eq!(ids(&indexed), ids(&scanned), "{q}");
+            assert_eq!(ids(&indexed).len(), hits, "{q}");
+        }
+        let by_ids = parse(&f(0, "increment_id", "JL-A1,JL-C3", "in")).unwrap();
+        assert_eq!(s.order_index.candidates(&by_ids).map(|c| c.len()), Some(2), "answered from the index");
+        assert!(s.order_index.candidates(&parse(&f(0, "increment_id", "4", "eq")).unwrap()).is_none(), "numbers compare as numbers");
+        assert!(s.order_index.taken(1, "jl-c3") && !s.order_index.taken(2, "JL-C3"), "unique per store, ASCII case ignored");
     }
 
     #[test]

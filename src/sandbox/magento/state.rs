@@ -5,6 +5,7 @@
 //! stock's sources + Σ reservations (negative for open orders). Storefront orders reserve
 //! (−qty); `POST /V1/orders` does not (as in real Magento, magento/magento2#26575); a
 //! shipment deducts the source and appends +qty; a cancel appends +qty for what was open.
+use super::order_index::OrderIndex;
 use crate::magento::wire::num;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -83,7 +84,10 @@ pub struct State {
     pub stock_sources: BTreeMap<i64, Vec<String>>,
     pub source_items: BTreeMap<(String, String), SourceItem>,
     pub reservations: Vec<Reservation>,
+    /// Orders by entity id; stored through `save_order` only, which keeps `order_index`.
     pub orders: BTreeMap<i64, Value>,
+    /// Magento's keys on the orders: unique (increment id, store), by `ext_order_id`.
+    pub order_index: OrderIndex,
     pub shipments: BTreeMap<i64, Value>,
     /// The stock the website sells from (storefront reservations, webhook quantities).
     pub sales_stock_id: i64,
@@ -104,6 +108,7 @@ impl Default for State {
             source_items: BTreeMap::new(),
             reservations: Vec::new(),
             orders: BTreeMap::new(),
+            order_index: OrderIndex::default(),
             shipments: BTreeMap::new(),
             sales_stock_id: 1,
             connector_module: false,

@@ -4,8 +4,8 @@
 //! handler stores its outcomes and finishes their jobs in one commit). A failure is still
 //! recorded job by job (`Queue::fail`): its retry schedule and dead letter are its own.
 use super::{ClaimedJob, JobKind, Queue};
-use crate::store::{begin_write, now_ms, stmt};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Value};
+use crate::store::{now_ms, stmt};
+use sea_orm::{ConnectionTrait, DbErr, Value};
 
 /// `$first, $first+1, …` for `n` values.
 fn placeholders(first: usize, n: usize) -> String {
@@ -13,76 +13,15 @@ fn placeholders(first: usize, n: usize) -> String {
 }
 
 /// Claims up to `limit` due jobs of `kind` (or whose lease expired) for `worker`, in one
-/// transaction with their attempt rows. The same claim rule as `Queue::claim` (priority,
-/// then due time; `SKIP LOCKED` on PostgreSQL), so other workers and replicas can run the
-/// same kind alongside.
+/// transaction with their attempt rows: `Queue::claim` itself (priority, then due time;
+/// `SKIP LOCKED` on PostgreSQL; on SQLite a walk of the `jobs_claim_order` index that stops
+/// after `limit` jobs, where a single `OR` query sorted every due job on each claim), so other
+/// workers and replicas can run the same kind alongside.
 pub async fn claim_batch(queue: &Queue, worker: &str, kind: JobKind, limit: u32) -> Result<Vec<ClaimedJob>, DbErr> {
     if limit == 0 {
         return Ok(Vec::new());
     }
-    let db = queue.db();
-    let b = db.get_database_backend();
-    let now = now_ms();
-    let token = format!("{worker}/{}", uuid::Uuid::new_v4());
-    let lease_until = now + queue.lease().as_millis() as i64;
-    let lock = if b == DbBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
-    let sql = format!(
-        "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, lease_token = $2, updated_at = $3 \
-         WHERE id IN (SELECT id FROM jobs WHERE ((state = 'queued' AND run_at <= $4) OR (state = 'running' AND lease_until < $5)) \
-         AND kind = $6 ORDER BY priority DESC, run_at, id LIMIT $7 {lock}) \
-         RETURNING id, kind, payload, dedupe_key, attempts, max_attempts"
-    );
-    let txn = begin_write(db).await?;
-    let rows = txn
-        .query_all(stmt(
-            b,
-            &sql,
-            [lease_until.into(), token.clone().into(), now.into(), now.into(), now.into(), kind.as_str().into(), (limit as i64).into()],
-        ))
-        .await?;
-    let mut jobs = Vec::with_capacity(rows.len());
-    for row in rows {
-        let payload: String = row.try_get("", "payload")?;
-        jobs.push(ClaimedJob {
-            id: row.try_get("", "id")?,
-            kind,
-            payload: serde_json::from_str(&payload).map_err(|e| DbErr::Custom(format!("job payload: {e}")))?,
-            dedupe_key: row.try_get("", "dedupe_key")?,
-            attempt: row.try_get::<i32>("", "attempts")? as u32,
-            max_attempts: row.try_get::<i32>("", "max_attempts")? as u32,
-            lease_token: token.clone(),
-        });
-    }
-    if !jobs.is_empty() {
-        jobs.sort_by_key(|j| j.id);
-        let ids: Vec<Value> = jobs.iter().map(|j| j.id.into()).collect();
-        // Attempts still marked running lost their worker: their lease expired.
-        let mut values = vec![Value::from(now)];
-        values.extend(ids.iter().cloned());
-        txn.execute(stmt(
-            b,
-            &format!(
-                "UPDATE job_attempts SET outcome = 'lease_expired', finished_at = $1 WHERE outcome = 'running' AND job_id IN ({})",
-                placeholders(2, ids.len())
-            ),
-            values,
-        ))
-        .await?;
-        let mut values = Vec::with_capacity(jobs.len() * 4);
-        let mut tuples = Vec::with_capacity(jobs.len());
-        for (i, j) in jobs.iter().enumerate() {
-            tuples.push(format!("(${}, ${}, ${}, ${}, 'running')", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4));
-            values.extend([j.id.into(), (j.attempt as i32).into(), worker.into(), now.into()]);
-        }
-        txn.execute(stmt(
-            b,
-            &format!("INSERT INTO job_attempts (job_id, attempt, worker, started_at, outcome) VALUES {}", tuples.join(", ")),
-            values,
-        ))
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(jobs)
+    queue.claim(worker, &[kind], limit).await
 }
 
 /// Extends the lease of every job of a batch (one statement); returns how many were still held.

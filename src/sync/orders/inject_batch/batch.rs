@@ -17,7 +17,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::{info, warn};
 
 pub(super) struct Batch {
@@ -40,7 +40,9 @@ enum Step {
 }
 
 impl Batch {
-    pub(super) async fn run(self) {
+    /// Runs the batch; `calling` is its place among the batches calling Magento, given up as
+    /// soon as its last Magento call is answered (its outcomes may still be committing).
+    pub(super) async fn run(self, calling: OwnedSemaphorePermit) {
         if let Some(o) = &self.observer {
             for job in &self.jobs {
                 o.observe(job, JobOutcome::Claimed).await;
@@ -48,7 +50,7 @@ impl Batch {
         }
         let queue = self.flow.queue.clone();
         let beat_every = queue.lease() / 3;
-        let work = self.inject();
+        let work = self.inject(calling);
         tokio::pin!(work);
         loop {
             tokio::select! {
@@ -63,7 +65,7 @@ impl Batch {
         }
     }
 
-    async fn inject(&self) {
+    async fn inject(&self, calling: OwnedSemaphorePermit) {
         let f = &*self.flow;
         let mut steps: Vec<Step> = Vec::new();
         // The jobs' orders, each once.
@@ -97,7 +99,7 @@ impl Batch {
             }
         }
         let ids: Vec<i64> = common.iter().map(|(_, id)| *id).collect();
-        let leases = match orders::lease::take_many(&f.db, &ids, &f.holder, f.lease_ttl).await {
+        let leases = match take_leases(f, &ids).await {
             Ok(l) => l,
             Err(e) => {
                 let err = db_err(e);
@@ -145,7 +147,7 @@ impl Batch {
                 warn!(error = %e, "releasing order leases failed; they will expire");
             }
         }
-        // The drafts (SKUs looked up once per part number of the batch).
+        // The drafts (the SKUs of the batch's part numbers in one query).
         let skus = match self.skus(&ready).await {
             Ok(s) => s,
             Err(err) => {
@@ -196,6 +198,8 @@ impl Batch {
             }));
         }
         // Record as they finish: everything at the end, or what waited FLUSH_AFTER already.
+        // A commit runs alongside the Magento calls still going (never holding them up).
+        let mut recording: FuturesUnordered<BoxFuture<'_, ()>> = FuturesUnordered::new();
         let mut since: Option<Instant> = if steps.is_empty() { None } else { Some(Instant::now()) };
         loop {
             let flush_at = since.map(|t| tokio::time::Instant::from_std(t + FLUSH_AFTER));
@@ -207,27 +211,27 @@ impl Batch {
                     }
                     None => break,
                 },
+                Some(()) = recording.next(), if !recording.is_empty() => {}
                 _ = tokio::time::sleep_until(flush_at.unwrap_or_else(tokio::time::Instant::now)), if flush_at.is_some() => {
-                    self.record(std::mem::take(&mut steps)).await;
+                    recording.push(Box::pin(self.record(std::mem::take(&mut steps))));
                     since = None;
                 }
             }
         }
-        self.record(steps).await;
+        // Done with Magento: the worker may start another batch while this one commits.
+        drop(calling);
+        recording.push(Box::pin(self.record(steps)));
+        while recording.next().await.is_some() {}
     }
 
-    /// Part number → SKU for every line of these orders.
+    /// Part number → SKU for every line of these orders (one query; a part number with no
+    /// mapping is left out).
     async fn skus(&self, ready: &[(usize, StoredOrder, OrderLease)]) -> Result<HashMap<String, String>, JobError> {
         let mut parts: Vec<&str> = ready.iter().flat_map(|(_, o, _)| o.lines.iter().map(|l| l.part_number.as_str())).collect();
         parts.sort_unstable();
         parts.dedup();
-        let mut skus = HashMap::new();
-        for p in parts {
-            if let Some(m) = mapping::by_part_number(&self.flow.db, p).await.map_err(db_err)? {
-                skus.insert(p.to_owned(), m.sku);
-            }
-        }
-        Ok(skus)
+        let found = mapping::by_part_numbers(&self.flow.db, &parts).await.map_err(db_err)?;
+        Ok(found.into_iter().map(|m| (m.part_number, m.sku)).collect())
     }
 
     /// Creates (or finds) one order and adds its comment; nothing is stored here.
@@ -388,6 +392,12 @@ impl Batch {
         txn.commit().await?;
         Ok(completed)
     }
+}
+
+/// The leases of these orders, in this process's turn to write (SQLite: one writer at a time).
+async fn take_leases(f: &OrdersFlow, ids: &[i64]) -> Result<Vec<OrderLease>, sea_orm::DbErr> {
+    let _turn = crate::store::write_turn(&f.db).await?;
+    orders::lease::take_many(&f.db, ids, &f.holder, f.lease_ttl).await
 }
 
 fn step_idx(s: &Step) -> usize {

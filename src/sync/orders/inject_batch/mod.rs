@@ -9,7 +9,9 @@
 //! search again if the create failed, add the comment carrying the reference. The outcomes are
 //! committed together with the job completions and lease releases, one transaction for the
 //! batch (or for what finished, when some orders are slow: a slow or failing order never holds
-//! the others back). A failed order fails only its own job (its own retry, its own exception).
+//! the others back). A commit runs beside the batch's calls still going, and once a batch's
+//! last Magento call is answered the worker starts the next batch while it commits. A failed
+//! order fails only its own job (its own retry, its own exception).
 //! Orders outside the common case (already in Magento, not acknowledged, being cancelled) run
 //! the per-order injection (`inject::run`) inside the batch.
 //!
@@ -28,7 +30,8 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-/// Batches one worker runs at once: while one calls Magento, another claims or commits.
+/// Batches of one worker calling Magento at once (while one calls Magento, another claims);
+/// as many again may be committing their outcomes, off the Magento calls' path.
 pub const BATCHES_IN_FLIGHT: usize = 3;
 /// An outcome is committed at most this long after it is known, without waiting for the
 /// slower orders of its batch.
@@ -62,6 +65,7 @@ impl InjectWorker {
         let f = &self.flow;
         let size = f.config.inject_batch.max(1);
         let permits = Arc::new(Semaphore::new(f.config.inject_concurrency.max(1) as usize));
+        let calling = Arc::new(Semaphore::new(BATCHES_IN_FLIGHT));
         let mut running: JoinSet<()> = JoinSet::new();
         let waker = crate::store::jobs::batch::waker(&f.queue);
         info!(worker = %self.name, batch = size, concurrency = f.config.inject_concurrency, "order injection started");
@@ -73,7 +77,10 @@ impl InjectWorker {
                 break;
             }
             let notified = waker.notified();
-            let jobs = if running.len() < BATCHES_IN_FLIGHT {
+            // At most BATCHES_IN_FLIGHT calling Magento, and as many again committing.
+            let at_cap = running.len() >= 2 * BATCHES_IN_FLIGHT;
+            let stage = if at_cap { None } else { calling.clone().try_acquire_owned().ok() };
+            let jobs = if stage.is_some() {
                 match claim_batch(&f.queue, &self.name, JobKind::OrderInject, size).await {
                     Ok(jobs) => jobs,
                     Err(e) => {
@@ -84,17 +91,24 @@ impl InjectWorker {
             } else {
                 Vec::new()
             };
-            if jobs.is_empty() {
-                tokio::select! {
-                    _ = shutdown.cancelled() => {}
-                    _ = notified => {}
-                    _ = tokio::time::sleep(self.poll) => {}
-                    Some(done) = running.join_next(), if !running.is_empty() => report_stopped(done),
+            let (jobs, stage) = match stage {
+                Some(stage) if !jobs.is_empty() => (jobs, stage),
+                stage => {
+                    // Nothing due (wait for work), or every calling place taken (wait for one).
+                    let (idle, calls_busy) = (stage.is_some(), stage.is_none() && !at_cap);
+                    drop(stage);
+                    tokio::select! {
+                        _ = shutdown.cancelled() => {}
+                        _ = notified, if idle => {}
+                        _ = tokio::time::sleep(self.poll), if idle => {}
+                        Ok(_) = calling.clone().acquire_owned(), if calls_busy => {}
+                        Some(done) = running.join_next(), if !running.is_empty() => report_stopped(done),
+                    }
+                    continue;
                 }
-                continue;
-            }
+            };
             let batch = Batch { flow: f.clone(), jobs, observer: self.observer.clone(), permits: permits.clone() };
-            running.spawn(batch.run());
+            running.spawn(batch.run(stage));
         }
         let drained = tokio::time::timeout(self.grace, async { while running.join_next().await.is_some() {} }).await;
         if drained.is_err() {
