@@ -65,6 +65,7 @@ async fn a_batch_is_one_claim_newest_wins_and_the_rest_run_per_job() {
     });
     let mut worker = ObserveBatchWorker::new(observer, queue.clone(), 2, Duration::from_millis(50));
     worker.reporter = Some(Arc::new(ops));
+    worker.batch = 256;
     let stop = tokio_util::sync::CancellationToken::new();
     let running = tokio::spawn(worker.run(stop.clone()));
 
