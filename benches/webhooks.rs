@@ -14,7 +14,7 @@ use jlbridge::config::{Config, StringList};
 use jlbridge::domain::webhook_signature::sign;
 use jlbridge::http::webhooks;
 use jlbridge::domain::order::PartNumber;
-use jlbridge::store::checkpoint;
+use jlbridge::store::checkpoint::{self, CheckpointSettings};
 use jlbridge::store::mapping::MappingRow;
 use jlbridge::store::entities::{job, webhook_inbox};
 use jlbridge::store::inbox::WriterOptions;
@@ -178,7 +178,12 @@ fn base64_encode(b: &[u8]) -> String {
 /// commit chosen: the state of a started App whose database (`idle.db`) receives nothing, so
 /// its workers have nothing to do, with the database and queue swapped for `bench.db`, which
 /// gets the same background checkpoints as the service's.
-async fn receiver_alone(dir: &std::path::Path, sync: SqliteSynchronous, opts: WriterOptions) -> (App, SocketAddr) {
+async fn receiver_alone(
+    dir: &std::path::Path,
+    sync: SqliteSynchronous,
+    opts: WriterOptions,
+    checkpoints: CheckpointSettings,
+) -> (App, SocketAddr) {
     let app = App::start(config(&dir.join("idle.db"))).await.unwrap();
     let config = config(&dir.join("bench.db"));
     let mut o = ConnectOptions::new(config.database.url.clone());
@@ -190,7 +195,7 @@ async fn receiver_alone(dir: &std::path::Path, sync: SqliteSynchronous, opts: Wr
     });
     let db = Database::connect(o).await.unwrap();
     jlbridge::store::migrate(&db).await.unwrap();
-    tokio::spawn(checkpoint::run(db.clone(), Default::default(), app.shutdown_token()));
+    tokio::spawn(checkpoint::run(db.clone(), checkpoints, app.shutdown_token()));
     let mut state: AppState = app.state.clone();
     state.queue = Queue::new(db.clone(), jlbridge::app::retry_policy(&config), Duration::from_secs(120));
     state.db = db;
@@ -256,14 +261,25 @@ async fn main() {
     if std::env::args().any(|a| a == "--test") {
         return; // `cargo test --benches` only checks that it builds
     }
+    // BENCH_ONLY=alone: the bare handler and the receiver alone only (e.g. under a profiler).
+    let only_alone = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "alone");
     let bare = serve(Router::new().route("/bare", post(|| async { StatusCode::OK }))).await;
     let mut rows = vec![measure("bare axum handler (200)", bare, "/bare", None).await];
 
     let group = WriterOptions::default();
+    // BENCH_CHECKPOINT_MS: the background checkpoints' period (the service's default otherwise).
+    let mut background = CheckpointSettings::default();
+    if let Some(ms) = std::env::var("BENCH_CHECKPOINT_MS").ok().and_then(|v| v.parse().ok()) {
+        background.every = Duration::from_millis(ms);
+    }
     let dir = tempfile::tempdir().unwrap();
-    let (app, addr) = receiver_alone(dir.path(), SqliteSynchronous::Full, group).await;
+    let (app, addr) = receiver_alone(dir.path(), SqliteSynchronous::Full, group, background).await;
     rows.push(measure("receiver alone: SQLite FULL, group commit", addr, webhooks::PATH, Some(dir.path())).await);
     app.stop().await;
+    if only_alone {
+        report(&rows);
+        return;
+    }
 
     let dir = tempfile::tempdir().unwrap();
     let app = App::start(config(&dir.path().join("bench.db"))).await.unwrap();
@@ -279,22 +295,29 @@ async fn main() {
     app.stop().await;
 
     let per_request = WriterOptions { max_batch: 1, committers: 8, ..WriterOptions::default() };
+    // No checkpoint during the phase: shows what the checkpoints' own writes and fsyncs cost
+    // the commits (the WAL just grows for these seconds).
+    let none = CheckpointSettings { every: Duration::from_secs(3600), truncate_above_bytes: u64::MAX };
     let cases = [
-        ("receiver alone: SQLite FULL, one transaction per request", SqliteSynchronous::Full, per_request),
-        ("receiver alone: SQLite NORMAL, group commit", SqliteSynchronous::Normal, group),
-        ("receiver alone: SQLite NORMAL, one transaction per request", SqliteSynchronous::Normal, per_request),
+        ("receiver alone: SQLite FULL, group commit, no checkpoint", SqliteSynchronous::Full, group, none),
+        ("receiver alone: SQLite FULL, one transaction per request", SqliteSynchronous::Full, per_request, background),
+        ("receiver alone: SQLite NORMAL, group commit", SqliteSynchronous::Normal, group, background),
+        ("receiver alone: SQLite NORMAL, one transaction per request", SqliteSynchronous::Normal, per_request, background),
     ];
-    for (name, sync, opts) in cases {
+    for (name, sync, opts, checkpoints) in cases {
         let dir = tempfile::tempdir().unwrap();
-        let (app, addr) = receiver_alone(dir.path(), sync, opts).await;
+        let (app, addr) = receiver_alone(dir.path(), sync, opts, checkpoints).await;
         rows.push(measure(name, addr, webhooks::PATH, Some(dir.path())).await);
         app.stop().await;
     }
+    report(&rows);
+}
 
+fn report(rows: &[Row]) {
     let bare_rate = rows[0].rate;
     println!("\n| setup | accepted/s | × bare | p50 @1000/s | p99 @1000/s | jobs processed meanwhile |");
     println!("|---|---:|---:|---:|---:|---:|");
-    for r in &rows {
+    for r in rows {
         let jobs = match (r.jobs, r.name.starts_with("App::start")) {
             (Some((done, of)), true) => format!("{done} of {of}"),
             _ => "–".into(),
@@ -313,7 +336,7 @@ async fn main() {
         secs()
     );
     println!("\nTargets (≥ {TARGET_RATE:.0}/s, ≥ {TARGET_RATIO} × bare, p99 ≤ {TARGET_P99_MS} ms @1000/s):");
-    for r in &rows[1..3] {
+    for r in rows.iter().skip(1).take(2) {
         println!(
             "- {}: {:.0}/s {}; {:.2} × bare {}; p99 {:.2} ms {}",
             r.name,

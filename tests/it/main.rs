@@ -51,6 +51,7 @@ mod shipments_support;
 mod stock_audit;
 mod stock_flow;
 mod stock_mapping;
+mod stock_observe_batch;
 mod stock_store;
 mod stock_support;
 mod store_writer;

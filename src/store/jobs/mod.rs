@@ -9,4 +9,4 @@ mod worker;
 pub use error::JobError;
 pub use kind::JobKind;
 pub use queue::{enqueue, enqueue_many, ClaimedJob, FailOutcome, NewJob, Queue, QueueDepth};
-pub use worker::{JobHandler, JobObserver, JobOutcome, WorkerPool, WorkerPulse};
+pub use worker::{run_one, JobHandler, JobObserver, JobOutcome, WorkerPool, WorkerPulse};

@@ -181,6 +181,24 @@ impl Queue {
         if kinds.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
+        let txn = begin_write(&self.db).await?;
+        let claimed = self.claim_in(&txn, worker, kinds, limit).await?;
+        txn.commit().await?;
+        Ok(claimed)
+    }
+
+    /// As `claim`, inside the caller's write transaction (e.g. the one that records the
+    /// previous batch's outcomes, so one commit does both).
+    pub async fn claim_in<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        worker: &str,
+        kinds: &[JobKind],
+        limit: u32,
+    ) -> Result<Vec<ClaimedJob>, DbErr> {
+        if kinds.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
         let now = now_ms();
         let token = format!("{worker}/{}", uuid::Uuid::new_v4());
         let lease_until = now + self.lease.as_millis() as i64;
@@ -223,15 +241,13 @@ impl Queue {
             "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, lease_token = $2, updated_at = $3 \
              WHERE id IN ({pick}) RETURNING id, kind, payload, dedupe_key, attempts, max_attempts"
         );
-        let txn = begin_write(&self.db).await?;
         let rows = txn.query_all(stmt(self.backend(), &sql, values)).await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in rows {
             claimed.push(self.parse_claimed(&row, &token)?);
         }
         claimed.sort_by_key(|j| j.id);
-        start_attempts(&txn, &claimed, worker, now).await?;
-        txn.commit().await?;
+        start_attempts(txn, &claimed, worker, now).await?;
         Ok(claimed)
     }
 

@@ -3,6 +3,7 @@ pub mod audit;
 pub mod leader;
 pub mod mapping_file;
 pub mod observe;
+pub mod observe_batch;
 pub mod pusher;
 pub mod reconcile;
 pub mod signal;

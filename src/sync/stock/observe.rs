@@ -28,6 +28,33 @@ pub async fn apply<C: sea_orm::ConnectionTrait>(db: &C, rules: &BufferRules, o: 
     stock::observe(db, o, &explanation, now_ms()).await
 }
 
+fn observation(p: &StockObservedPayload, sku: &str, qty: Decimal) -> Observation {
+    Observation {
+        sku: sku.to_owned(),
+        qty,
+        observed_at: p.event_timestamp_us.unwrap_or(p.event_timestamp_ms * 1000),
+        webhook_ts: p.webhook_timestamp,
+    }
+}
+
+/// The observations a `stock.observed` job carries, when every item has its quantity (the
+/// batch path); `None` when one must be read from Magento or the payload does not parse
+/// (the per-job path handles those, with their own retries and errors).
+pub fn carried(job: &ClaimedJob) -> Option<Vec<Observation>> {
+    let p: StockObservedPayload = serde_json::from_value(job.payload.clone()).ok()?;
+    p.data.items.iter().map(|i| Some(observation(&p, &i.sku, Decimal::from(i.salable_qty?)))).collect()
+}
+
+/// The exception an observation of an unmapped SKU opens (or counts again).
+pub fn unmapped(sku: &str, job_id: i64) -> NewException {
+    NewException::new(
+        ExceptionKind::PartNumberUnmapped,
+        sku,
+        "Magento SKU has no John Lewis part number; import the mapping (jlbridge mapping import)",
+    )
+    .with_job(job_id)
+}
+
 pub struct StockObserver {
     pub db: DatabaseConnection,
     pub rules: Arc<BufferRules>,
@@ -58,12 +85,7 @@ impl StockObserver {
                 Some(q) => Decimal::from(q),
                 None => self.salable(&item.sku).await?,
             };
-            let o = Observation {
-                sku: item.sku.clone(),
-                qty,
-                observed_at: p.event_timestamp_us.unwrap_or(p.event_timestamp_ms * 1000),
-                webhook_ts: p.webhook_timestamp,
-            };
+            let o = observation(&p, &item.sku, qty);
             let turn = crate::store::write_turn(&self.db).await.map_err(db_err)?;
             let applied = apply(&self.db, &self.rules, &o).await.map_err(db_err)?;
             drop(turn);
@@ -71,13 +93,7 @@ impl StockObserver {
                 pending = true;
             }
             if mapping::get(&self.db, &item.sku).await.map_err(db_err)?.is_none() {
-                let e = NewException::new(
-                    ExceptionKind::PartNumberUnmapped,
-                    &item.sku,
-                    "Magento SKU has no John Lewis part number; import the mapping (jlbridge mapping import)",
-                )
-                .with_job(job.id);
-                self.ops.raise_exception(e).await.map_err(db_err)?;
+                self.ops.raise_exception(unmapped(&item.sku, job.id)).await.map_err(db_err)?;
             }
         }
         if pending {
@@ -100,8 +116,10 @@ impl StockObserver {
 
 #[async_trait]
 impl JobHandler for StockObserver {
+    /// `stock.observed` runs by the batch (`observe_batch`), which hands this handler the jobs
+    /// it cannot take; the worker pool runs `price.observed`.
     fn kinds(&self) -> Vec<JobKind> {
-        vec![JobKind::StockObserved, JobKind::PriceObserved]
+        vec![JobKind::PriceObserved]
     }
     async fn handle(&self, job: &ClaimedJob) -> Result<(), JobError> {
         match job.kind {

@@ -1,8 +1,10 @@
-//! Starts the stock flow inside `App::start`: the observation handler (always: observations
-//! carrying a quantity need nothing else), and — when both Magento and the marketplace are
-//! configured — the pusher (singleton) and the reconciliation schedule.
+//! Starts the stock flow inside `App::start`: the observations (always: those carrying a
+//! quantity need nothing else; `stock.observed` by the batch, `price.observed` in the worker
+//! pool), and — when both Magento and the marketplace are configured — the pusher (singleton)
+//! and the reconciliation schedule.
 use super::leader::{Leadership, PUSHER_LOCK};
 use super::observe::StockObserver;
+use super::observe_batch::ObserveBatchWorker;
 use super::pusher::{Pusher, PusherSettings};
 use super::reconcile::{ReconcileSettings, Reconciler};
 use super::signal::StockSignal;
@@ -46,14 +48,23 @@ pub async fn start(
 ) -> anyhow::Result<()> {
     let config = &state.config;
     let rules = Arc::new(config.stock.buffer.clone());
-    handlers.register(Arc::new(StockObserver {
+    let observer = Arc::new(StockObserver {
         db: state.db.clone(),
         rules: rules.clone(),
         magento: state.connectors.magento.clone(),
         stock_id: config.magento.stock_id,
         signal: state.stock.signal.clone(),
         ops: state.ops.clone(),
-    }));
+    });
+    handlers.register(observer.clone());
+    let mut batch = ObserveBatchWorker::new(
+        observer,
+        state.queue.clone(),
+        config.jobs.workers,
+        Duration::from_millis(config.jobs.poll_interval_ms),
+    );
+    batch.reporter = Some(Arc::new(state.ops.clone()));
+    tasks.spawn(batch.run(shutdown.clone()));
     let (Some(magento), Some(market)) = (state.connectors.magento.clone(), state.connectors.marketplace.clone()) else {
         return Ok(());
     };
