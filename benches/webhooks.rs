@@ -30,7 +30,6 @@ use tokio::net::TcpStream;
 use tokio::sync::Mutex;
 
 const KEY: &[u8] = b"benchmark-key-benchmark-key-1234";
-const CONNECTIONS: usize = 64;
 const RATE: u64 = 1000;
 /// Issue #5's targets.
 const TARGET_RATE: f64 = 5000.0;
@@ -38,6 +37,11 @@ const TARGET_RATIO: f64 = 0.2;
 const TARGET_P99_MS: f64 = 25.0;
 
 static SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// Closed-loop clients for the accepted/s phase (BENCH_CONNECTIONS, 64 by default).
+fn connections() -> usize {
+    std::env::var("BENCH_CONNECTIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(64)
+}
 
 fn secs() -> u64 {
     std::env::var("BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(5)
@@ -102,12 +106,12 @@ impl Conn {
     }
 }
 
-/// Closed loop: CONNECTIONS clients send back to back for `dur`. Returns (2xx count, rate).
+/// Closed loop: `connections()` clients send back to back for `dur`. Returns (2xx count, rate).
 async fn throughput(addr: SocketAddr, path: &'static str, dur: Duration) -> (u64, f64) {
     let ok = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..CONNECTIONS {
+    for _ in 0..connections() {
         let ok = ok.clone();
         tasks.push(tokio::spawn(async move {
             let mut c = Conn::open(addr).await;
@@ -332,7 +336,8 @@ fn report(rows: &[Row]) {
         );
     }
     println!(
-        "\n{CONNECTIONS} keep-alive connections (closed loop) for throughput; 32 connections open loop for latency; {} s per phase",
+        "\n{} keep-alive connections (closed loop) for throughput; 32 connections open loop for latency; {} s per phase",
+        connections(),
         secs()
     );
     println!("\nTargets (≥ {TARGET_RATE:.0}/s, ≥ {TARGET_RATIO} × bare, p99 ≤ {TARGET_P99_MS} ms @1000/s):");
