@@ -101,6 +101,28 @@ pub async fn by_part_numbers<C: ConnectionTrait>(conn: &C, part_numbers: &[&str]
     Mappings::find().filter(product_mapping::Column::PartNumber.is_in(part_numbers.iter().copied())).all(conn).await
 }
 
+/// Which of these SKUs have a John Lewis part number (one query per 500).
+pub async fn mapped_skus<'a, C: ConnectionTrait>(
+    conn: &C,
+    skus: impl Iterator<Item = &'a str>,
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    let mut skus: Vec<&str> = skus.collect();
+    skus.sort_unstable();
+    skus.dedup();
+    let mut out = std::collections::HashSet::with_capacity(skus.len());
+    for chunk in skus.chunks(500) {
+        let found: Vec<String> = Mappings::find()
+            .select_only()
+            .column(product_mapping::Column::Sku)
+            .filter(product_mapping::Column::Sku.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        out.extend(found);
+    }
+    Ok(out)
+}
+
 /// Every mapping, by SKU.
 pub async fn all<C: ConnectionTrait>(conn: &C) -> Result<Vec<Mapping>, DbErr> {
     Mappings::find().order_by_asc(product_mapping::Column::Sku).all(conn).await

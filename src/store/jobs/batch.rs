@@ -1,27 +1,15 @@
-//! Jobs taken and finished by the batch: one claim transaction for up to N jobs of one kind
-//! (the jobs leased with one token, their attempt rows written in the same transaction), one
-//! heartbeat statement for the lot, and completion inside the caller's transaction (so a
+//! Jobs taken and finished by the batch: claimed with `Queue::claim` (up to N jobs leased
+//! with one token, their attempt rows in the same transaction), one heartbeat statement for
+//! the lot, and completion inside the caller's transaction (so a
 //! handler stores its outcomes and finishes their jobs in one commit). A failure is still
 //! recorded job by job (`Queue::fail`): its retry schedule and dead letter are its own.
-use super::{ClaimedJob, JobKind, Queue};
+use super::{ClaimedJob, Queue};
 use crate::store::{now_ms, stmt};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
 /// `$first, $first+1, …` for `n` values.
 fn placeholders(first: usize, n: usize) -> String {
     (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
-
-/// Claims up to `limit` due jobs of `kind` (or whose lease expired) for `worker`, in one
-/// transaction with their attempt rows: `Queue::claim` itself (priority, then due time;
-/// `SKIP LOCKED` on PostgreSQL; on SQLite a walk of the `jobs_claim_order` index that stops
-/// after `limit` jobs, where a single `OR` query sorted every due job on each claim), so other
-/// workers and replicas can run the same kind alongside.
-pub async fn claim_batch(queue: &Queue, worker: &str, kind: JobKind, limit: u32) -> Result<Vec<ClaimedJob>, DbErr> {
-    if limit == 0 {
-        return Ok(Vec::new());
-    }
-    queue.claim(worker, &[kind], limit).await
 }
 
 /// Extends the lease of every job of a batch (one statement); returns how many were still held.
@@ -41,7 +29,7 @@ pub async fn heartbeat_batch(queue: &Queue, jobs: &[&ClaimedJob]) -> Result<u64,
 /// Marks the jobs done inside the caller's transaction (the one storing their outcomes), with
 /// their attempts `ok`. Returns the ids actually completed: a job whose lease passed to
 /// another worker is left alone (that worker finishes it). The jobs must share one claim
-/// (one lease token), as `claim_batch` returns them.
+/// (one lease token), as `Queue::claim` returns them.
 pub async fn complete_in<C: ConnectionTrait>(conn: &C, jobs: &[&ClaimedJob]) -> Result<Vec<i64>, DbErr> {
     let Some(first) = jobs.first() else { return Ok(Vec::new()) };
     let b = conn.get_database_backend();

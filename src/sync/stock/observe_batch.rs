@@ -19,8 +19,8 @@ use crate::store::jobs::batch::{complete_in, waker};
 use crate::store::jobs::{run_one, ClaimedJob, FailOutcome, JobKind, JobObserver, JobOutcome, Queue};
 use crate::store::stock::{Observation, Observed};
 use crate::store::begin_write;
-use crate::store::entities::product_mapping;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use crate::store::mapping;
+use sea_orm::DbErr;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,25 +49,6 @@ pub struct ObserveBatchWorker {
     pub reporter: Option<Arc<dyn JobObserver>>,
     /// How long per-job runs may go on after shutdown is asked for.
     pub grace: Duration,
-}
-
-/// Which of these SKUs have a John Lewis part number (one query per 500).
-async fn mapped<'a>(db: &DatabaseConnection, skus: impl Iterator<Item = &'a str>) -> Result<HashSet<String>, DbErr> {
-    let mut skus: Vec<&str> = skus.collect();
-    skus.sort_unstable();
-    skus.dedup();
-    let mut out = HashSet::with_capacity(skus.len());
-    for chunk in skus.chunks(500) {
-        let found: Vec<String> = product_mapping::Entity::find()
-            .select_only()
-            .column(product_mapping::Column::Sku)
-            .filter(product_mapping::Column::Sku.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        out.extend(found);
-    }
-    Ok(out)
 }
 
 /// What one batch transaction did.
@@ -165,7 +146,7 @@ impl ObserveBatchWorker {
             fast.iter().flat_map(|(job, obs)| obs.iter().map(move |ob| (ob, job.id))).collect();
         all.sort_by_key(|(ob, id)| (ob.observed_at, ob.webhook_ts, *id));
         // Read before the turn: the write turn is held only for the writes.
-        let mapped = mapped(&o.db, all.iter().map(|(ob, _)| ob.sku.as_str())).await?;
+        let mapped = mapping::mapped_skus(&o.db, all.iter().map(|(ob, _)| ob.sku.as_str())).await?;
         let txn = begin_write(&o.db).await?;
         let mut pending = false;
         let mut raised = Vec::new();

@@ -21,7 +21,6 @@ mod batch;
 
 use batch::Batch;
 use super::OrdersFlow;
-use crate::store::jobs::batch::claim_batch;
 use crate::store::jobs::{JobKind, JobObserver};
 use std::sync::Arc;
 use std::time::Duration;
@@ -81,7 +80,7 @@ impl InjectWorker {
             let at_cap = running.len() >= 2 * BATCHES_IN_FLIGHT;
             let stage = if at_cap { None } else { calling.clone().try_acquire_owned().ok() };
             let jobs = if stage.is_some() {
-                match claim_batch(&f.queue, &self.name, JobKind::OrderInject, size).await {
+                match f.queue.claim(&self.name, &[JobKind::OrderInject], size).await {
                     Ok(jobs) => jobs,
                     Err(e) => {
                         warn!(worker = %self.name, error = %e, "claiming injection jobs failed");
