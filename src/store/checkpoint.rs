@@ -1,8 +1,13 @@
 //! SQLite WAL checkpoints off the commit path. With `Checkpoints::Background` no connection
 //! checkpoints on its own (`wal_autocheckpoint=0`); instead [`run`] asks for a PASSIVE
 //! checkpoint every `every` (it copies what it can without waiting for anyone, while writers
-//! go on), and a TRUNCATE (under the write turn: writers queue behind it) when the log has
-//! grown past `truncate_above_bytes` anyway, e.g. because readers kept it from restarting.
+//! go on). When everything was copied, the next writer starts the log again from its
+//! beginning, so the WAL file stops growing by itself. Only when a PASSIVE round had to leave
+//! frames behind (a reader still on an older snapshot kept them) and the log is past
+//! `truncate_above_bytes` does it take a TRUNCATE (under the write turn: writers queue behind
+//! it). A TRUNCATE is not cheap: cutting a large file costs the file system a journal commit
+//! (and, mounted with `discard`, a trim) that the next commits' `fsync`s wait for; taking one
+//! every round at peak traffic made webhook commits stall for ~50 ms (docs/BENCHMARKS.md).
 use super::{stmt, write_turn};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 use std::time::Duration;
@@ -62,10 +67,12 @@ async fn page_size(db: &DatabaseConnection) -> Result<u64, DbErr> {
     Ok(row.try_get_by_index::<i64>(0)?.max(512) as u64)
 }
 
-/// One round: PASSIVE, then TRUNCATE when the WAL is still larger than the limit.
+/// One round: PASSIVE, then TRUNCATE when it left frames behind and the WAL is larger than
+/// the limit.
 pub async fn round(db: &DatabaseConnection, settings: &CheckpointSettings, page: u64) -> Result<Checkpoint, DbErr> {
     let done = passive(db).await?;
-    if done.log_pages.max(0) as u64 * page > settings.truncate_above_bytes {
+    let left_behind = done.checkpointed_pages < done.log_pages;
+    if left_behind && done.log_pages.max(0) as u64 * page > settings.truncate_above_bytes {
         let t = truncate(db).await?;
         tracing::debug!(log_pages = done.log_pages, busy = t.busy, "WAL truncated");
         return Ok(t);

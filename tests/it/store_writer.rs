@@ -5,7 +5,7 @@ use crate::support::*;
 use jlbridge::config::DatabaseConfig;
 use jlbridge::store::checkpoint::{self, CheckpointSettings};
 use jlbridge::store::{self, begin_write, stmt, write_turn, Checkpoints};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, TransactionTrait};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -109,7 +109,8 @@ async fn postgres_writers_do_not_wait_for_a_turn() {
     first.commit().await.unwrap();
 }
 
-async fn fill_wal(db: &DatabaseConnection, rows: usize) {
+/// `rows` inbox rows of 3 KB, ids numbered from `first`, 100 per transaction.
+async fn fill_wal(db: &DatabaseConnection, rows: usize, first: usize) {
     let body = "x".repeat(3000);
     for chunk in 0..rows / 100 {
         let txn = begin_write(db).await.unwrap();
@@ -117,7 +118,7 @@ async fn fill_wal(db: &DatabaseConnection, rows: usize) {
             txn.execute(stmt(
                 DbBackend::Sqlite,
                 "INSERT INTO webhook_inbox (id, event_type, webhook_timestamp, body, received_at) VALUES ($1, 't', 0, $2, 0)",
-                [format!("msg_{chunk}_{i}").into(), body.clone().into()],
+                [format!("msg_{}", first + chunk * 100 + i).into(), body.clone().into()],
             ))
             .await
             .unwrap();
@@ -136,21 +137,39 @@ async fn with_background_checkpoints_no_commit_checkpoints_and_the_task_empties_
     // SQLite's own checkpoints keep the log near 1,000 pages…
     let (cfg, _dir) = sqlite_config();
     let db = open(&cfg, Checkpoints::Automatic).await;
-    fill_wal(&db, 1500).await;
+    fill_wal(&db, 1500, 0).await;
     let auto = checkpoint::passive(&db).await.unwrap();
     assert!(auto.log_pages < 1500, "SQLite checkpointed inside commits: {auto:?}");
 
     // …with background checkpoints no commit checkpoints: ~1,500 pages of 3 KB rows stay logged.
     let (cfg, _dir) = sqlite_config();
     let db = open(&cfg, Checkpoints::Background).await;
-    fill_wal(&db, 1500).await;
+    fill_wal(&db, 1500, 0).await;
     let before = wal_size(&cfg);
     assert!(before > 1500 * 3000, "the WAL holds every commit: {before} bytes");
 
-    // The task checkpoints and, past the size limit (0 here), truncates the WAL.
+    // The task checkpoints everything; with nothing left behind it does not truncate (even
+    // past the size limit, 0 here): the next writer starts the log from its beginning instead,
+    // so the file does not grow.
     let stop = CancellationToken::new();
     let settings = CheckpointSettings { every: Duration::from_millis(50), truncate_above_bytes: 0 };
     let task = tokio::spawn(checkpoint::run(db.clone(), settings, stop.clone()));
+    let copied = || async {
+        let c = checkpoint::passive(&db).await.unwrap();
+        c.log_pages > 0 && c.checkpointed_pages == c.log_pages
+    };
+    assert!(eventually(10, copied).await, "the task copies the log into the database");
+    assert_eq!(wal_size(&cfg), before, "nothing was left behind: no TRUNCATE");
+    fill_wal(&db, 100, 1500).await;
+    assert_eq!(wal_size(&cfg), before, "the log started again from its beginning");
+
+    // A reader on an old snapshot keeps frames from being copied: once it is gone, the task
+    // truncates the WAL.
+    let reader = db.begin().await.unwrap();
+    reader.query_one(stmt(DbBackend::Sqlite, "SELECT COUNT(*) FROM webhook_inbox", [])).await.unwrap();
+    fill_wal(&db, 200, 1600).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    reader.commit().await.unwrap();
     assert!(eventually(10, || async { wal_size(&cfg) == 0 }).await, "WAL still {} bytes", wal_size(&cfg));
     let rows = db
         .query_one(stmt(DbBackend::Sqlite, "SELECT COUNT(*) AS n FROM webhook_inbox", []))
@@ -159,7 +178,7 @@ async fn with_background_checkpoints_no_commit_checkpoints_and_the_task_empties_
         .unwrap()
         .try_get::<i64>("", "n")
         .unwrap();
-    assert_eq!(rows, 1500);
+    assert_eq!(rows, 1800);
 
     stop.cancel();
     tokio::time::timeout(Duration::from_secs(5), task).await.expect("the task stops on shutdown").unwrap();
@@ -169,7 +188,7 @@ async fn with_background_checkpoints_no_commit_checkpoints_and_the_task_empties_
 async fn a_passive_checkpoint_does_not_wait_for_a_writer() {
     let (cfg, _dir) = sqlite_config();
     let db = open(&cfg, Checkpoints::Background).await;
-    fill_wal(&db, 200).await;
+    fill_wal(&db, 200, 0).await;
     let writing = begin_write(&db).await.unwrap();
     note(&writing, "open").await;
     let done = tokio::time::timeout(Duration::from_secs(5), checkpoint::passive(&db)).await.expect("no wait").unwrap();
