@@ -10,12 +10,13 @@ mod group_commit;
 pub use group_commit::{InboxWriter, WriterOptions};
 
 use super::exceptions::{self, NewException};
-use super::jobs::{enqueue_many, JobKind, NewJob};
+use super::jobs::{enqueue_count, JobKind, NewJob};
 use super::{now_ms, stmt};
 use crate::domain::exception::ExceptionKind;
 use crate::domain::webhook_event::{Event, EventData, WebhookJob};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Value};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// Job priorities (higher runs first): dispatches and cancellations are never starved; a stock
@@ -122,22 +123,59 @@ pub struct Written {
     pub jobs_added: u64,
 }
 
-/// Stores events inside the caller's transaction. The statements do not grow with the batch
-/// (one multi-row INSERT for the inbox rows, one for their jobs, per 200 events), so a batch
-/// costs about what one event costs. Of several writes with one id, the first is stored.
-pub async fn write_all<C: ConnectionTrait>(
+/// Which of these webhook ids are in the inbox already.
+async fn stored_ids<C: ConnectionTrait>(conn: &C, ids: &[&str]) -> Result<HashSet<String>, DbErr> {
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(ROWS_PER_INSERT) {
+        let values: Vec<Value> = chunk.iter().map(|id| (*id).to_owned().into()).collect();
+        let sql = format!("SELECT id FROM webhook_inbox WHERE id IN {}", placeholders(0, values.len()));
+        for row in conn.query_all(stmt(conn.get_database_backend(), &sql, values)).await? {
+            out.insert(row.try_get("", "id")?);
+        }
+    }
+    Ok(out)
+}
+
+/// What a batch's reads found, before its writes: the writes to store (the first
+/// of each id not stored yet, in order) and, for each, its jobs with their priorities.
+#[derive(Debug)]
+pub struct Plan<'a> {
+    fresh: Vec<usize>,
+    jobs: Vec<Vec<Cow<'a, NewJob>>>,
+}
+
+/// The reads of a batch, in its write transaction before `apply`. The ids found stored are
+/// the duplicates (normally none, so no row comes back: on SQLite every returned row is a
+/// hand-off from its worker thread). One stored meanwhile by a concurrent transaction
+/// (PostgreSQL's several committers) is caught by `apply`.
+pub async fn plan<'a, C: ConnectionTrait>(conn: &C, writes: &[&'a InboxWrite]) -> Result<Plan<'a>, DbErr> {
+    let mut seen = HashSet::new();
+    let firsts: Vec<usize> = (0..writes.len()).filter(|&i| seen.insert(writes[i].id.as_str())).collect();
+    let ids: Vec<&str> = firsts.iter().map(|&i| writes[i].id.as_str()).collect();
+    let present = stored_ids(conn, &ids).await?;
+    let fresh: Vec<usize> = firsts.into_iter().filter(|&i| !present.contains(&writes[i].id)).collect();
+    let jobs_of = |i: usize| match &writes[i].effect {
+        Effect::Jobs(j) => j.as_slice(),
+        Effect::Exception(_) => &[],
+    };
+    let all: Vec<&'a NewJob> = fresh.iter().flat_map(|&i| jobs_of(i)).collect();
+    let mut prioritised = super::stock::prioritise_observations(conn, all).await?.into_iter();
+    let jobs = fresh.iter().map(|&i| prioritised.by_ref().take(jobs_of(i).len()).collect()).collect();
+    Ok(Plan { fresh, jobs })
+}
+
+/// Stores a planned batch inside the caller's write transaction: one multi-row INSERT for the
+/// inbox rows and one for their jobs per 200 events (a batch costs about what one event
+/// costs), and the exceptions of unknown types.
+pub async fn apply<C: ConnectionTrait>(
     conn: &C,
     writes: &[&InboxWrite],
+    plan: Plan<'_>,
     max_attempts: u32,
 ) -> Result<Written, DbErr> {
-    let backend = conn.get_database_backend();
     let now = now_ms();
-    let mut seen = HashSet::new();
-    let firsts: Vec<usize> = (0..writes.len())
-        .filter(|&i| seen.insert(writes[i].id.as_str()))
-        .collect();
-    let mut new_ids: HashSet<String> = HashSet::new();
-    for chunk in firsts.chunks(ROWS_PER_INSERT) {
+    let mut inserted: HashSet<usize> = HashSet::new();
+    for chunk in plan.fresh.chunks(ROWS_PER_INSERT) {
         let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 6);
         let mut rows = Vec::with_capacity(chunk.len());
         for (r, &i) in chunk.iter().enumerate() {
@@ -154,36 +192,38 @@ pub async fn write_all<C: ConnectionTrait>(
         }
         let sql = format!(
             "INSERT INTO webhook_inbox (id, event_type, webhook_timestamp, event_timestamp_ms, body, received_at) \
-             VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
+             VALUES {} ON CONFLICT (id) DO NOTHING",
             rows.join(", ")
         );
-        for row in conn.query_all(stmt(backend, &sql, values)).await? {
-            new_ids.insert(row.try_get("", "id")?);
+        let added = conn.execute(stmt(conn.get_database_backend(), &sql, values)).await?.rows_affected();
+        if added as usize != chunk.len() {
+            // Another writer stored one of them after `plan` read. One event: it is a
+            // duplicate. Several: which ones is unknown, so the batch fails and the caller
+            // stores them one at a time.
+            if chunk.len() == 1 {
+                continue;
+            }
+            return Err(DbErr::Custom(format!(
+                "{} of {} webhook ids were stored meanwhile by another writer",
+                chunk.len() as u64 - added,
+                chunk.len()
+            )));
         }
+        inserted.extend(chunk);
     }
-    let mut stored = Vec::with_capacity(writes.len());
+    let mut stored = vec![Stored::Duplicate; writes.len()];
     let mut jobs: Vec<&NewJob> = Vec::new();
-    for (i, w) in writes.iter().enumerate() {
-        if firsts.binary_search(&i).is_err() || !new_ids.contains(&w.id) {
-            stored.push(Stored::Duplicate);
+    for (&i, planned) in plan.fresh.iter().zip(&plan.jobs) {
+        if !inserted.contains(&i) {
             continue;
         }
-        match &w.effect {
-            Effect::Jobs(j) => {
-                jobs.extend(j);
-                stored.push(Stored::New { exception: None });
-            }
-            Effect::Exception(e) => {
-                let raised = exceptions::raise(conn, e).await?;
-                stored.push(Stored::New {
-                    exception: Some(raised.id),
-                });
-            }
-        }
+        jobs.extend(planned.iter().map(|j| j.as_ref()));
+        stored[i] = match &writes[i].effect {
+            Effect::Jobs(_) => Stored::New { exception: None },
+            Effect::Exception(e) => Stored::New { exception: Some(exceptions::raise(conn, e).await?.id) },
+        };
     }
-    let jobs = super::stock::prioritise_observations(conn, jobs).await?;
-    let jobs: Vec<&NewJob> = jobs.iter().map(|j| j.as_ref()).collect();
-    let jobs_added = enqueue_many(conn, &jobs, max_attempts).await?.len() as u64;
+    let jobs_added = enqueue_count(conn, &jobs, max_attempts).await?;
     Ok(Written { stored, jobs_added })
 }
 
@@ -197,14 +237,16 @@ pub async fn store(
     Ok(written.stored.pop().expect("one answer per write"))
 }
 
-/// Stores several events in one transaction (all or none); returns once committed.
+/// Stores several events in one transaction (all or none); returns once committed. Of
+/// several writes with one id, the first is stored.
 pub async fn store_all(
     db: &DatabaseConnection,
     writes: &[&InboxWrite],
     max_attempts: u32,
 ) -> Result<Written, DbErr> {
     let txn = crate::store::begin_write(db).await?;
-    let written = write_all(&txn, writes, max_attempts).await?;
+    let plan = plan(&txn, writes).await?;
+    let written = apply(&txn, writes, plan, max_attempts).await?;
     txn.commit().await?;
     Ok(written)
 }

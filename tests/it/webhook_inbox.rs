@@ -56,3 +56,32 @@ async fn a_batch_keeps_first_ids_and_dedupe_keys() {
     db.execute_unprepared("ALTER TABLE jobs_away RENAME TO jobs").await.unwrap();
     assert_eq!(count(&db, "webhook_inbox").await, 4, "all or nothing");
 }
+
+#[tokio::test]
+async fn an_id_stored_after_the_batch_read_is_a_duplicate_or_fails_the_batch() {
+    let (cfg, _dir) = sqlite_config();
+    let db = store::connect(&cfg).await.unwrap();
+    store::migrate(&db).await.unwrap();
+
+    // One event, stored by another writer between the read (`plan`) and the write (`apply`).
+    let a = write("a", ship(1));
+    let plan = inbox::plan(&db, &[&a]).await.unwrap();
+    assert_eq!(inbox::store(&db, &a, 5).await.unwrap(), Stored::New { exception: None });
+    let txn = store::begin_write(&db).await.unwrap();
+    let Written { stored, jobs_added } = inbox::apply(&txn, &[&a], plan, 5).await.unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!((stored, jobs_added), (vec![Stored::Duplicate], 0), "a duplicate, and no second job");
+
+    // Several: which one was stored meanwhile is unknown, so the batch fails and stores nothing
+    // (the group commit then stores its events one at a time).
+    let (b, c) = (write("b", ship(2)), write("c", ship(3)));
+    let plan = inbox::plan(&db, &[&b, &c]).await.unwrap();
+    inbox::store(&db, &c, 5).await.unwrap();
+    let txn = store::begin_write(&db).await.unwrap();
+    let err = inbox::apply(&txn, &[&b, &c], plan, 5).await.unwrap_err();
+    assert!(err.to_string().contains("1 of 2 webhook ids were stored meanwhile"), "{err}");
+    txn.rollback().await.unwrap();
+    assert_eq!((count(&db, "webhook_inbox").await, count(&db, "jobs").await), (2, 2), "a and c, one job each");
+    assert_eq!(inbox::store(&db, &b, 5).await.unwrap(), Stored::New { exception: None });
+    assert_eq!(inbox::store(&db, &c, 5).await.unwrap(), Stored::Duplicate);
+}

@@ -31,7 +31,7 @@ pub struct WebhookState {
     timeout: Duration,
 }
 
-/// Group commit suited to the database: one writer on SQLite, a few on PostgreSQL.
+/// Group commit suited to the database: one committer on SQLite, four on PostgreSQL.
 pub fn writer_options(backend: DbBackend) -> WriterOptions {
     match backend {
         DbBackend::Postgres => WriterOptions {

@@ -8,5 +8,5 @@ mod worker;
 
 pub use error::JobError;
 pub use kind::JobKind;
-pub use queue::{enqueue, enqueue_many, ClaimedJob, FailOutcome, NewJob, Queue, QueueDepth};
+pub use queue::{enqueue, enqueue_count, enqueue_many, ClaimedJob, FailOutcome, NewJob, Queue, QueueDepth};
 pub use worker::{run_one, JobHandler, JobObserver, JobOutcome, WorkerPool, WorkerPulse};
