@@ -5,7 +5,7 @@
 //! `stock.observed` jobs meanwhile. Prints figures and the targets met or not; asserts nothing
 //! except that every 202 is in the inbox.
 //!
-//!     cargo bench --bench webhooks            (BENCH_SECS=5 per phase by default)
+//!     cargo bench --bench webhooks            (BENCH_SECS=5 per phase, BENCH_CONNECTIONS=64,256 by default)
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
@@ -38,9 +38,14 @@ const TARGET_P99_MS: f64 = 25.0;
 
 static SEQ: AtomicU64 = AtomicU64::new(0);
 
-/// Closed-loop clients for the accepted/s phase (BENCH_CONNECTIONS, 64 by default).
-fn connections() -> usize {
-    std::env::var("BENCH_CONNECTIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(64)
+/// Closed-loop clients of the accepted/s phase, one phase per number (BENCH_CONNECTIONS, a
+/// comma-separated list, "64,256" by default): the bare handler and the receiver are measured
+/// with the same numbers.
+fn connections() -> Vec<usize> {
+    let list = std::env::var("BENCH_CONNECTIONS").unwrap_or_else(|_| "64,256".into());
+    let n: Vec<usize> = list.split(',').map(|c| c.trim().parse().expect("BENCH_CONNECTIONS: numbers, e.g. 64,256")).collect();
+    assert!(!n.is_empty() && n.iter().all(|&c| c > 0), "BENCH_CONNECTIONS: at least one number above 0");
+    n
 }
 
 fn secs() -> u64 {
@@ -106,12 +111,12 @@ impl Conn {
     }
 }
 
-/// Closed loop: `connections()` clients send back to back for `dur`. Returns (2xx count, rate).
-async fn throughput(addr: SocketAddr, path: &'static str, dur: Duration) -> (u64, f64) {
+/// Closed loop: `clients` send back to back for `dur`. Returns (2xx count, rate).
+async fn throughput(addr: SocketAddr, path: &'static str, dur: Duration, clients: usize) -> (u64, f64) {
     let ok = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..connections() {
+    for _ in 0..clients {
         let ok = ok.clone();
         tasks.push(tokio::spawn(async move {
             let mut c = Conn::open(addr).await;
@@ -230,7 +235,8 @@ async fn processed(dir: &std::path::Path) -> u64 {
 
 struct Row {
     name: &'static str,
-    rate: f64,
+    /// Accepted/s at each number of closed-loop clients, in `connections()` order.
+    rates: Vec<f64>,
     lat: (f64, f64, f64),
     /// Jobs processed meanwhile, out of those created.
     jobs: Option<(u64, u64)>,
@@ -238,18 +244,25 @@ struct Row {
 
 async fn measure(name: &'static str, addr: SocketAddr, path: &'static str, dir: Option<&std::path::Path>) -> Row {
     let d = Duration::from_secs(secs());
-    throughput(addr, path, Duration::from_secs(1)).await; // warm-up
-    let (n, rate) = throughput(addr, path, d).await;
+    let clients = connections();
+    throughput(addr, path, Duration::from_secs(1), clients[0]).await; // warm-up
+    let (mut sent, mut rates) = (0, Vec::new());
+    for &c in &clients {
+        let (n, rate) = throughput(addr, path, d, c).await;
+        sent += n;
+        rates.push(rate);
+    }
     let lat = latency(addr, path, d).await;
     let mut jobs = None;
     if let Some(dir) = dir {
         let in_inbox = stored(dir).await;
-        let sent = n + RATE * d.as_secs();
+        let sent = sent + RATE * d.as_secs();
         assert!(in_inbox >= sent, "{name}: {in_inbox} in the inbox, fewer than the {sent} accepted");
         jobs = Some((processed(dir).await, in_inbox));
     }
-    eprintln!("{name:<58} {rate:>9.0}/s  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms", lat.0, lat.1, lat.2);
-    Row { name, rate, lat, jobs }
+    let shown: Vec<String> = clients.iter().zip(&rates).map(|(c, r)| format!("{r:>7.0}/s @{c}")).collect();
+    eprintln!("{name:<58} {}  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms", shown.join(" "), lat.0, lat.1, lat.2);
+    Row { name, rates, lat, jobs }
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -318,39 +331,33 @@ async fn main() {
 }
 
 fn report(rows: &[Row]) {
-    let bare_rate = rows[0].rate;
-    println!("\n| setup | accepted/s | × bare | p50 @1000/s | p99 @1000/s | jobs processed meanwhile |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    let clients = connections();
+    let bare = &rows[0].rates;
+    let head: Vec<String> = clients.iter().map(|c| format!(" accepted/s @{c} | × bare @{c} |")).collect();
+    println!("\n| setup |{} p50 @1000/s | p99 @1000/s | jobs processed meanwhile |", head.concat());
+    println!("|---|{}---:|---:|---:|", "---:|---:|".repeat(clients.len()));
     for r in rows {
         let jobs = match (r.jobs, r.name.starts_with("App::start")) {
             (Some((done, of)), true) => format!("{done} of {of}"),
             _ => "–".into(),
         };
-        println!(
-            "| {} | {:.0} | {:.2} | {:.2} ms | {:.2} ms | {jobs} |",
-            r.name,
-            r.rate,
-            r.rate / bare_rate,
-            r.lat.0,
-            r.lat.1
-        );
+        let rates: Vec<String> = r.rates.iter().zip(bare).map(|(x, b)| format!(" {x:.0} | {:.2} |", x / b)).collect();
+        println!("| {} |{} {:.2} ms | {:.2} ms | {jobs} |", r.name, rates.concat(), r.lat.0, r.lat.1);
     }
     println!(
-        "\n{} keep-alive connections (closed loop) for throughput; 32 connections open loop for latency; {} s per phase",
-        connections(),
+        "\nClosed loop (accepted/s) with {} keep-alive connections; open loop for latency on 32 connections; {} s per phase",
+        clients.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" and "),
         secs()
     );
     println!("\nTargets (≥ {TARGET_RATE:.0}/s, ≥ {TARGET_RATIO} × bare, p99 ≤ {TARGET_P99_MS} ms @1000/s):");
     for r in rows.iter().skip(1).take(2) {
-        println!(
-            "- {}: {:.0}/s {}; {:.2} × bare {}; p99 {:.2} ms {}",
-            r.name,
-            r.rate,
-            verdict(r.rate >= TARGET_RATE),
-            r.rate / bare_rate,
-            verdict(r.rate / bare_rate >= TARGET_RATIO),
-            r.lat.1,
-            verdict(r.lat.1 <= TARGET_P99_MS)
-        );
+        let per: Vec<String> = clients
+            .iter()
+            .zip(r.rates.iter().zip(bare))
+            .map(|(c, (x, b))| {
+                format!("@{c}: {x:.0}/s {}, {:.2} × bare {}", verdict(*x >= TARGET_RATE), x / b, verdict(x / b >= TARGET_RATIO))
+            })
+            .collect();
+        println!("- {}: {}; p99 {:.2} ms {}", r.name, per.join("; "), r.lat.1, verdict(r.lat.1 <= TARGET_P99_MS));
     }
 }
