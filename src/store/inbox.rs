@@ -6,15 +6,17 @@
 //! events that arrive while a commit is in flight into the next transaction, so one fsync
 //! covers many events. Either way the caller hears `Stored` only after the commit.
 mod group_commit;
+mod sqlite_direct;
 
 pub use group_commit::{InboxWriter, WriterOptions};
+pub use sqlite_direct::SqliteDirect;
 
 use super::exceptions::{self, NewException};
 use super::jobs::{enqueue_count, JobKind, NewJob};
 use super::{now_ms, stmt};
 use crate::domain::exception::ExceptionKind;
 use crate::domain::webhook_event::{Event, EventData, WebhookJob};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, Value};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -149,19 +151,53 @@ pub struct Plan<'a> {
 /// hand-off from its worker thread). One stored meanwhile by a concurrent transaction
 /// (PostgreSQL's several committers) is caught by `apply`.
 pub async fn plan<'a, C: ConnectionTrait>(conn: &C, writes: &[&'a InboxWrite]) -> Result<Plan<'a>, DbErr> {
-    let mut seen = HashSet::new();
-    let firsts: Vec<usize> = (0..writes.len()).filter(|&i| seen.insert(writes[i].id.as_str())).collect();
+    let firsts = firsts(writes);
     let ids: Vec<&str> = firsts.iter().map(|&i| writes[i].id.as_str()).collect();
     let present = stored_ids(conn, &ids).await?;
     let fresh: Vec<usize> = firsts.into_iter().filter(|&i| !present.contains(&writes[i].id)).collect();
-    let jobs_of = |i: usize| match &writes[i].effect {
+    let all: Vec<&'a NewJob> = fresh.iter().flat_map(|&i| jobs_of(writes[i])).collect();
+    let mut prioritised = super::stock::prioritise_observations(conn, all).await?.into_iter();
+    let jobs = fresh.iter().map(|&i| prioritised.by_ref().take(jobs_of(writes[i]).len()).collect()).collect();
+    Ok(Plan { fresh, jobs })
+}
+
+/// The index of the first write of each id, in order.
+fn firsts(writes: &[&InboxWrite]) -> Vec<usize> {
+    let mut seen = HashSet::new();
+    (0..writes.len()).filter(|&i| seen.insert(writes[i].id.as_str())).collect()
+}
+
+/// The jobs a write causes (none for one kept as an exception).
+fn jobs_of(w: &InboxWrite) -> &[NewJob] {
+    match &w.effect {
         Effect::Jobs(j) => j.as_slice(),
         Effect::Exception(_) => &[],
-    };
-    let all: Vec<&'a NewJob> = fresh.iter().flat_map(|&i| jobs_of(i)).collect();
-    let mut prioritised = super::stock::prioritise_observations(conn, all).await?.into_iter();
-    let jobs = fresh.iter().map(|&i| prioritised.by_ref().take(jobs_of(i).len()).collect()).collect();
-    Ok(Plan { fresh, jobs })
+    }
+}
+
+/// The multi-row INSERT of up to `ROWS_PER_INSERT` inbox rows: `writes[i]` for each `i` of `rows`.
+/// A row whose id is stored already is skipped, so a short row count means duplicates.
+fn insert_rows(backend: DbBackend, writes: &[&InboxWrite], rows: &[usize], now: i64) -> Statement {
+    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 6);
+    let mut marks = Vec::with_capacity(rows.len());
+    for (r, &i) in rows.iter().enumerate() {
+        let w = writes[i];
+        marks.push(placeholders(r * 6, 6));
+        values.extend([
+            w.id.clone().into(),
+            w.event_type.clone().into(),
+            w.webhook_timestamp.into(),
+            w.event_timestamp_ms.into(),
+            w.body.clone().into(),
+            now.into(),
+        ]);
+    }
+    let sql = format!(
+        "INSERT INTO webhook_inbox (id, event_type, webhook_timestamp, event_timestamp_ms, body, received_at) \
+         VALUES {} ON CONFLICT (id) DO NOTHING",
+        marks.join(", ")
+    );
+    stmt(backend, &sql, values)
 }
 
 /// Stores a planned batch inside the caller's write transaction: one multi-row INSERT for the
@@ -176,26 +212,7 @@ pub async fn apply<C: ConnectionTrait>(
     let now = now_ms();
     let mut inserted: HashSet<usize> = HashSet::new();
     for chunk in plan.fresh.chunks(ROWS_PER_INSERT) {
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 6);
-        let mut rows = Vec::with_capacity(chunk.len());
-        for (r, &i) in chunk.iter().enumerate() {
-            let w = writes[i];
-            rows.push(placeholders(r * 6, 6));
-            values.extend([
-                w.id.clone().into(),
-                w.event_type.clone().into(),
-                w.webhook_timestamp.into(),
-                w.event_timestamp_ms.into(),
-                w.body.clone().into(),
-                now.into(),
-            ]);
-        }
-        let sql = format!(
-            "INSERT INTO webhook_inbox (id, event_type, webhook_timestamp, event_timestamp_ms, body, received_at) \
-             VALUES {} ON CONFLICT (id) DO NOTHING",
-            rows.join(", ")
-        );
-        let added = conn.execute(stmt(conn.get_database_backend(), &sql, values)).await?.rows_affected();
+        let added = conn.execute(insert_rows(conn.get_database_backend(), writes, chunk, now)).await?.rows_affected();
         if added as usize != chunk.len() {
             // Another writer stored one of them after `plan` read. One event: it is a
             // duplicate. Several: which ones is unknown, so the batch fails and the caller

@@ -8,7 +8,7 @@ use super::stmt;
 use crate::domain::buffer::Explanation;
 use crate::domain::push_priority::{self, LastObserved, ObservationUrgency};
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryResult, Statement};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -326,54 +326,80 @@ pub async fn prioritise_observations<'a, C: ConnectionTrait>(
     conn: &C,
     jobs: Vec<&'a NewJob>,
 ) -> Result<Vec<Cow<'a, NewJob>>, DbErr> {
-    let items = |j: &NewJob| -> Vec<(String, Option<i64>)> {
-        let Some(list) = j.payload.pointer("/data/items").and_then(|v| v.as_array()) else { return Vec::new() };
-        list.iter()
-            .filter_map(|i| Some((i.get("sku")?.as_str()?.to_owned(), i.get("salable_qty").and_then(|q| q.as_i64()))))
-            .collect()
-    };
-    let observed: Vec<Vec<(String, Option<i64>)>> =
-        jobs.iter().map(|j| if j.kind == JobKind::StockObserved { items(j) } else { Vec::new() }).collect();
-    let mut wanted: Vec<&str> =
-        observed.iter().flatten().filter(|(_, q)| q.is_some_and(|q| q > 0)).map(|(s, _)| s.as_str()).collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let last = last_observed(conn, &wanted).await?;
-    Ok(jobs
-        .into_iter()
-        .zip(observed)
-        .map(|(j, items)| {
-            let urgency = items
-                .iter()
-                .map(|(sku, q)| push_priority::observation_urgency(*q, last.get(sku.as_str()).copied()))
-                .max()
-                .unwrap_or(ObservationUrgency::Other);
-            let priority = match urgency {
-                ObservationUrgency::Floor => PRIORITY_STOCK_FLOOR,
-                ObservationUrgency::Drop => PRIORITY_STOCK_DROP,
-                ObservationUrgency::Other => return Cow::Borrowed(j),
-            };
-            Cow::Owned(NewJob { priority: priority.max(j.priority), ..j.clone() })
-        })
-        .collect())
-}
-
-/// The last observation of each SKU given that has one.
-async fn last_observed<C: ConnectionTrait>(conn: &C, skus: &[&str]) -> Result<HashMap<String, LastObserved>, DbErr> {
-    let mut out = HashMap::new();
-    for chunk in skus.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|k| format!("${k}")).collect();
-        let sql = format!(
-            "SELECT sku, observed_qty, computed_value FROM stock_state WHERE sku IN ({}) AND observed_qty IS NOT NULL AND computed_value IS NOT NULL",
-            marks.join(", ")
-        );
-        let values: Vec<sea_orm::Value> = chunk.iter().map(|s| (*s).into()).collect();
-        for r in conn.query_all(stmt(conn.get_database_backend(), &sql, values)).await? {
-            let qty: String = r.try_get("", "observed_qty")?;
-            let Ok(qty) = qty.parse::<Decimal>() else { continue };
-            let qty = qty.ceil().try_into().unwrap_or(i64::MAX);
-            out.insert(r.try_get("", "sku")?, LastObserved { qty, computed: r.try_get("", "computed_value")? });
+    let observed = BatchObservations::of(&jobs);
+    let mut last = HashMap::new();
+    for chunk in observed.wanted.chunks(LAST_OBSERVED_CHUNK) {
+        for r in conn.query_all(last_observed_stmt(conn.get_database_backend(), chunk)).await? {
+            last.extend(last_observed_row(r.try_get("", "sku")?, r.try_get("", "observed_qty")?, r.try_get("", "computed_value")?));
         }
     }
-    Ok(out)
+    Ok(observed.prioritise(jobs, &last))
+}
+
+/// SKUs per read of their last observations.
+pub(crate) const LAST_OBSERVED_CHUNK: usize = 500;
+
+/// What a batch's `stock.observed` jobs observed: each job's (SKU, salable quantity) items, and
+/// the SKUs whose last observation decides a priority (those observed above 0), sorted once.
+pub(crate) struct BatchObservations {
+    items: Vec<Vec<(String, Option<i64>)>>,
+    pub(crate) wanted: Vec<String>,
+}
+
+impl BatchObservations {
+    pub(crate) fn of(jobs: &[&NewJob]) -> BatchObservations {
+        let items_of = |j: &NewJob| -> Vec<(String, Option<i64>)> {
+            if j.kind != JobKind::StockObserved {
+                return Vec::new();
+            }
+            let Some(list) = j.payload.pointer("/data/items").and_then(|v| v.as_array()) else { return Vec::new() };
+            list.iter()
+                .filter_map(|i| Some((i.get("sku")?.as_str()?.to_owned(), i.get("salable_qty").and_then(|q| q.as_i64()))))
+                .collect()
+        };
+        let items: Vec<_> = jobs.iter().map(|j| items_of(j)).collect();
+        let mut wanted: Vec<String> =
+            items.iter().flatten().filter(|(_, q)| q.is_some_and(|q| q > 0)).map(|(s, _)| s.clone()).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        BatchObservations { items, wanted }
+    }
+
+    /// The jobs (in the order given to `of`), each observation's priority raised by what it
+    /// lowers against `last`.
+    pub(crate) fn prioritise<'a>(self, jobs: Vec<&'a NewJob>, last: &HashMap<String, LastObserved>) -> Vec<Cow<'a, NewJob>> {
+        jobs.into_iter()
+            .zip(self.items)
+            .map(|(j, items)| {
+                let urgency = items
+                    .iter()
+                    .map(|(sku, q)| push_priority::observation_urgency(*q, last.get(sku.as_str()).copied()))
+                    .max()
+                    .unwrap_or(ObservationUrgency::Other);
+                let priority = match urgency {
+                    ObservationUrgency::Floor => PRIORITY_STOCK_FLOOR,
+                    ObservationUrgency::Drop => PRIORITY_STOCK_DROP,
+                    ObservationUrgency::Other => return Cow::Borrowed(j),
+                };
+                Cow::Owned(NewJob { priority: priority.max(j.priority), ..j.clone() })
+            })
+            .collect()
+    }
+}
+
+/// The read of up to `LAST_OBSERVED_CHUNK` SKUs' last observations: rows of `sku`,
+/// `observed_qty` (text) and `computed_value`, for `last_observed_row`.
+pub(crate) fn last_observed_stmt(backend: DbBackend, skus: &[String]) -> Statement {
+    let marks: Vec<String> = (1..=skus.len()).map(|k| format!("${k}")).collect();
+    let sql = format!(
+        "SELECT sku, observed_qty, computed_value FROM stock_state WHERE sku IN ({}) AND observed_qty IS NOT NULL AND computed_value IS NOT NULL",
+        marks.join(", ")
+    );
+    stmt(backend, &sql, skus.iter().map(|s| s.as_str().into()))
+}
+
+/// One row of `last_observed_stmt` (a quantity that is not a number is skipped).
+pub(crate) fn last_observed_row(sku: String, observed_qty: String, computed: i64) -> Option<(String, LastObserved)> {
+    let qty = observed_qty.parse::<Decimal>().ok()?.ceil().try_into().unwrap_or(i64::MAX);
+    Some((sku, LastObserved { qty, computed }))
 }

@@ -85,3 +85,79 @@ async fn an_id_stored_after_the_batch_read_is_a_duplicate_or_fails_the_batch() {
     assert_eq!(inbox::store(&db, &b, 5).await.unwrap(), Stored::New { exception: None });
     assert_eq!(inbox::store(&db, &c, 5).await.unwrap(), Stored::Duplicate);
 }
+
+/// The jobs table as the assertions compare it: (kind, priority, dedupe key, payload) by id.
+async fn jobs(db: &DatabaseConnection) -> Vec<(String, i32, Option<String>, String)> {
+    let rows = db
+        .query_all(store::stmt(db.get_database_backend(), "SELECT kind, priority, dedupe_key, payload FROM jobs ORDER BY id", []))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| (r.try_get("", "kind").unwrap(), r.try_get("", "priority").unwrap(), r.try_get("", "dedupe_key").unwrap(), r.try_get("", "payload").unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_sqlite_committers_own_connection_stores_what_the_pool_path_stores() {
+    let open = || async {
+        let (cfg, dir) = sqlite_config();
+        let db = store::connect(&cfg).await.unwrap();
+        store::migrate(&db).await.unwrap();
+        // Last observations: A 10 (value 10), B 10 (value 4: the buffer took 6).
+        db.execute_unprepared(
+            "INSERT INTO stock_state (sku, observed_qty, computed_value, updated_at) VALUES ('A', '10', 10, 0), ('B', '10', 4, 0)",
+        )
+        .await
+        .unwrap();
+        (db, dir)
+    };
+    let ((direct_db, _d1), (pool_db, _d2)) = (open().await, open().await);
+    let mut direct = inbox::SqliteDirect::open(&direct_db).await.unwrap().expect("a SQLite file gets its own connection");
+
+    let stock = |sku: &str, qty: i64| {
+        json!({"type": "stock.changed", "timestamp": "2026-11-27T10:00:00Z", "data": {"items": [{"sku": sku, "salable_qty": qty}]}})
+    };
+    let writes = [
+        write("a", stock("A", 3)),  // lower: a drop
+        write("b", stock("B", 5)),  // down to what the buffer took: the floor
+        write("c", stock("C", 7)),  // first observation
+        write("a", stock("A", 9)),  // the same id again: a duplicate
+        write("d", ship(5)),
+        write("e", ship(5)),        // the same dispatch: its job is not added twice
+    ];
+    let refs: Vec<&InboxWrite> = writes.iter().collect();
+    let by_direct = direct.store_all(&direct_db, &refs, 5).await.unwrap().expect("a batch of known types with new ids");
+    let by_pool = inbox::store_all(&pool_db, &refs, 5).await.unwrap();
+    assert_eq!(by_direct, by_pool, "the same answers");
+    assert_eq!(by_direct.stored[3], Stored::Duplicate);
+    assert_eq!(by_direct.jobs_added, 4);
+    let (direct_jobs, pool_jobs) = (jobs(&direct_db).await, jobs(&pool_db).await);
+    assert_eq!(direct_jobs, pool_jobs, "the same jobs, priorities and payloads");
+    let priorities: Vec<i32> = direct_jobs.iter().map(|j| j.1).collect();
+    assert_eq!(priorities, [inbox::PRIORITY_STOCK_DROP, inbox::PRIORITY_STOCK_FLOOR, inbox::PRIORITY_STOCK, inbox::PRIORITY_ORDER_EVENT]);
+    assert_eq!(count(&direct_db, "webhook_inbox").await, 5);
+
+    // What it leaves to the pool path, having written nothing: an id stored already, an
+    // unknown type (it opens an exception).
+    let again = [write("f", ship(6)), write("a", stock("A", 1))];
+    assert_eq!(direct.store_all(&direct_db, &again.iter().collect::<Vec<_>>(), 5).await.unwrap(), None);
+    let unknown = [write("g", json!({"type": "catalog.rebuilt", "data": {}}))];
+    assert_eq!(direct.store_all(&direct_db, &unknown.iter().collect::<Vec<_>>(), 5).await.unwrap(), None);
+    assert_eq!((count(&direct_db, "webhook_inbox").await, count(&direct_db, "jobs").await), (5, 4), "nothing written");
+
+    // The pool and this connection take turns: a pool transaction holding the write turn
+    // keeps the committer waiting until it commits.
+    let txn = store::begin_write(&direct_db).await.unwrap();
+    let later = [write("h", ship(9))];
+    let refs: Vec<&InboxWrite> = later.iter().collect();
+    let waiting = direct.store_all(&direct_db, &refs, 5);
+    tokio::pin!(waiting);
+    assert!(tokio::time::timeout(std::time::Duration::from_millis(200), &mut waiting).await.is_err(), "waits for the turn");
+    txn.commit().await.unwrap();
+    assert!(waiting.await.unwrap().is_some());
+    assert_eq!(count(&direct_db, "webhook_inbox").await, 6);
+
+    // An in-memory database cannot be opened twice: the committer writes through the pool.
+    let memory = store::connect(&jlbridge::config::DatabaseConfig { url: "sqlite::memory:".into(), ..Default::default() }).await.unwrap();
+    assert!(inbox::SqliteDirect::open(&memory).await.unwrap().is_none());
+}

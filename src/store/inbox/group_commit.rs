@@ -3,7 +3,10 @@
 //! answers each caller. Durability is unchanged (every answer follows a commit); the fsync is
 //! shared. If a batch fails, its events are retried one transaction each, so one bad event
 //! cannot make its neighbours fail.
-use super::{store, store_all, InboxWrite, Stored};
+//!
+//! On a SQLite file each committer writes through a connection of its own ([`SqliteDirect`]),
+//! falling back to the pool for what that path leaves.
+use super::{store, store_all, InboxWrite, SqliteDirect, Stored, Written};
 use crate::store::jobs::Queue;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use std::sync::Arc;
@@ -83,6 +86,13 @@ impl InboxWriter {
 
 async fn run(queue: Queue, rx: Arc<Mutex<mpsc::Receiver<(InboxWrite, Reply)>>>, max_batch: usize) {
     let max_attempts = queue.policy().max_attempts();
+    let mut direct = match SqliteDirect::open(queue.db()).await {
+        Ok(direct) => direct,
+        Err(e) => {
+            tracing::warn!(error = %e, "the inbox committer could not open its own SQLite connection; it writes through the pool");
+            None
+        }
+    };
     loop {
         // Whatever is waiting (at least one), up to max_batch; other committers wait their turn.
         let mut batch = Vec::with_capacity(max_batch);
@@ -91,7 +101,7 @@ async fn run(queue: Queue, rx: Arc<Mutex<mpsc::Receiver<(InboxWrite, Reply)>>>, 
         }
         let writes: Vec<&InboxWrite> = batch.iter().map(|(w, _)| w).collect();
         let mut jobs_added = 0;
-        let results: Vec<Result<Stored, DbErr>> = match store_all(queue.db(), &writes, max_attempts)
+        let results: Vec<Result<Stored, DbErr>> = match store_batch(&queue, direct.as_mut(), &writes, max_attempts)
             .await
         {
             Ok(written) => {
@@ -113,4 +123,20 @@ async fn run(queue: Queue, rx: Arc<Mutex<mpsc::Receiver<(InboxWrite, Reply)>>>, 
             let _ = reply.send(result);
         }
     }
+}
+
+/// One transaction for the batch: through the committer's own connection when it has one and
+/// the batch is one it takes, otherwise through the pool.
+async fn store_batch(
+    queue: &Queue,
+    direct: Option<&mut SqliteDirect>,
+    writes: &[&InboxWrite],
+    max_attempts: u32,
+) -> Result<Written, DbErr> {
+    if let Some(direct) = direct {
+        if let Some(written) = direct.store_all(queue.db(), writes, max_attempts).await? {
+            return Ok(written);
+        }
+    }
+    store_all(queue.db(), writes, max_attempts).await
 }

@@ -48,7 +48,7 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, job: &NewJob, max_attempts: u
 }
 
 /// Rows per multi-row INSERT (8 values each: far below either database's limit).
-const ROWS_PER_INSERT: usize = 200;
+pub(crate) const ROWS_PER_INSERT: usize = 200;
 
 /// `enqueue` for many jobs, one multi-row INSERT per 200 jobs, inside the caller's connection
 /// or transaction (the same row, the same dedupe rule: a job whose dedupe key exists is not
@@ -84,7 +84,7 @@ pub async fn enqueue_count<C: ConnectionTrait, J: Borrow<NewJob>>(
 }
 
 /// The multi-row INSERT of up to `ROWS_PER_INSERT` jobs (`tail`: e.g. a RETURNING clause).
-fn insert_jobs<J: Borrow<NewJob>>(backend: DbBackend, chunk: &[J], max_attempts: u32, tail: &str) -> Statement {
+pub(crate) fn insert_jobs<J: Borrow<NewJob>>(backend: DbBackend, chunk: &[J], max_attempts: u32, tail: &str) -> Statement {
     let now = now_ms();
     let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 8);
     let mut rows = Vec::with_capacity(chunk.len());
