@@ -1,9 +1,9 @@
 //! The SQLite group commit's own connection: the committer runs a batch's statements itself,
 //! on its thread, instead of handing each to the pool's worker thread and waiting to be woken.
 //!
-//! A batch through the pool costs seven such hand-offs (turn, `BEGIN`, lock write, two reads,
-//! two INSERTs, `COMMIT`), each a wake-up of two threads on a machine whose cores are busy
-//! serving requests; that wait, not SQLite's work, was most of a batch's cycle (see
+//! A batch through the pool is seven statements (`BEGIN`, lock write, two reads, two INSERTs,
+//! `COMMIT`), each handed to the pool connection's worker thread and answered back: a wake-up
+//! of two threads per statement on a machine whose cores are busy serving requests; that wait, not SQLite's work, was most of a batch's cycle (see
 //! docs/BENCHMARKS.md). Here a batch is `BEGIN IMMEDIATE`, the inbox INSERT (a short row count
 //! means an id is stored already), the read of the SKUs' last observations, the jobs INSERT and
 //! `COMMIT`, run back to back. The statements are the ones the SeaORM path builds
