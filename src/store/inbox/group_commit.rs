@@ -49,8 +49,9 @@ impl InboxWriter {
         let rx = Arc::new(Mutex::new(rx));
         let (committers, max_batch) = (opts.committers.max(1), opts.max_batch.max(1));
         if queue.db().get_database_backend() == DbBackend::Sqlite {
-            // One thread of their own: the committers' statements then wait only for SQLite's
-            // worker thread, not behind every request task queued on the shared runtime.
+            // One thread of their own, each committer with its own connection (`SqliteDirect`):
+            // a batch then runs on that thread, not behind every request task queued on the
+            // shared runtime.
             std::thread::Builder::new()
                 .name("inbox-committer".into())
                 .spawn(move || {
